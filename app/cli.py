@@ -1,0 +1,86 @@
+"""Command-line groups: set-up, security, dictionaries and demo data."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from app.extensions import db
+
+
+def register(app: Flask) -> None:
+    """Attach the click groups to the app."""
+    app.cli.add_command(setup_command)
+    app.cli.add_command(security_group)
+    app.cli.add_command(dict_group)
+    app.cli.add_command(demo_group)
+
+
+@click.command("setup")
+@with_appcontext
+def setup_command() -> None:
+    """Deploy step: migrate the schema, load shipped dictionaries, sync roles and permissions."""
+    upgrade()
+    _load_dictionaries()
+    _sync_roles()
+
+
+@click.group("security")
+def security_group() -> None:
+    """Roles and permissions."""
+
+
+@security_group.command("sync")
+@with_appcontext
+def security_sync() -> None:
+    """Create permissions and make every role match app/security/roles.py."""
+    _sync_roles()
+
+
+def _sync_roles() -> None:
+    from app.security.sync import sync_roles
+
+    for role, (added, removed) in sync_roles(current_app.appbuilder).items():
+        click.echo(f"role {role}: +{added} -{removed}")
+
+
+@click.group("dict")
+def dict_group() -> None:
+    """Dictionaries."""
+
+
+@dict_group.command("load")
+@with_appcontext
+def dict_load() -> None:
+    """Insert shipped dictionary values that are missing (edits made by admins stay)."""
+    _load_dictionaries()
+
+
+def _load_dictionaries() -> None:
+    from app.services.dictionaries import load_builtin
+
+    with db.engine.begin() as connection:
+        added = load_builtin(connection)
+    click.echo(f"dictionaries: {added} rows added")
+
+
+@click.group("demo")
+def demo_group() -> None:
+    """Demo data."""
+
+
+@demo_group.command("load")
+@with_appcontext
+def demo_load() -> None:
+    """Create the demo province and one account per role (idempotent)."""
+    from app.services.demo import load_demo
+
+    password = current_app.config["DEMO_PASSWORD"]
+    created = load_demo(password)
+    click.echo(f"demo: {created} records created")
+    click.echo("demo accounts (password: %s):" % password)
+    from app.services.demo import DEMO_ACCOUNTS
+
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.username:<16} {account.role}")

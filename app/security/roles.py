@@ -1,0 +1,118 @@
+"""Roles as data: every role, its Chinese name, and exactly the permissions and menus it holds.
+
+`flask --app run security sync` makes the database match this module; nothing else grants permissions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+ADMIN = "Admin"
+AUTHORITY = "Authority"
+SUPERVISOR_REVIEWER = "SupervisorReviewer"
+UNIT_REVIEWER = "UnitReviewer"
+COMMITTEE_OFFICE = "CommitteeOffice"
+EXPERT = "Expert"
+PROVIDER = "Provider"
+APPLICANT = "Applicant"
+
+READ = ("can_list", "can_show")
+WRITE = ("can_add", "can_edit", "can_delete")
+
+# Stable permission names of the project's views (class_permission_name), so renames keep grants.
+ORG_ADMIN = "Org"
+MY_ORG = "MyOrg"
+ORG_STAFF = "OrgStaff"
+DICT_TYPE = "DictType"
+DICT_ITEM = "DictItem"
+OPERATION_LOG = "OperationLog"
+
+# Menu names (stable); their labels are translated where the menu is built.
+MENU_ORG_INFO = "Organisation"
+MENU_MY_ORGS = "My Organisations"
+MENU_ORG_STAFF = "Organisation Staff"
+MENU_BASIC_DATA = "Basic Data"
+MENU_DICT_TYPES = "Dictionary Types"
+MENU_DICT_ITEMS = "Dictionary Items"
+MENU_SYSTEM = "System"
+MENU_ORGS = "Organisations"
+MENU_OPERATION_LOG = "Operation Log"
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """One role: its label and the (permission, view) pairs and menus it is granted."""
+
+    name: str
+    label: object
+    grants: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    menus: tuple[str, ...] = field(default_factory=tuple)
+    is_staff: bool = True
+
+    def permission_pairs(self) -> set[tuple[str, str]]:
+        """Every (permission, view menu) the role must hold."""
+        pairs = set(self.grants) | set(SELF_SERVICE)
+        pairs |= {("menu_access", menu) for menu in self.menus}
+        return pairs
+
+
+def on(view: str, *permissions: str) -> tuple[tuple[str, str], ...]:
+    """Grant the listed permissions on one view."""
+    return tuple((permission, view) for permission in permissions)
+
+
+# What any signed-in user may do with their own account.
+SELF_SERVICE = (
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("userinfoedit", "UserDBModelView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+)
+
+_ORG_READER = on(MY_ORG, *READ) + on(ORG_STAFF, *READ)
+_ORG_KEEPER = _ORG_READER + on(MY_ORG, "can_edit")
+_ORG_MENUS = (MENU_ORG_INFO, MENU_MY_ORGS, MENU_ORG_STAFF)
+_DICTIONARY_KEEPER = on(DICT_TYPE, *READ, *WRITE) + on(DICT_ITEM, *READ, *WRITE)
+_DICTIONARY_MENUS = (MENU_BASIC_DATA, MENU_DICT_TYPES, MENU_DICT_ITEMS)
+
+ROLES: dict[str, RoleSpec] = {
+    spec.name: spec
+    for spec in (
+        # Admin is granted every permission the application registers (see sync).
+        RoleSpec(ADMIN, _l("System administrator")),
+        RoleSpec(
+            AUTHORITY,
+            _l("HRSS authority officer"),
+            grants=_ORG_KEEPER + _DICTIONARY_KEEPER,
+            menus=_ORG_MENUS + _DICTIONARY_MENUS,
+        ),
+        RoleSpec(
+            SUPERVISOR_REVIEWER,
+            _l("Supervising department reviewer"),
+            grants=_ORG_KEEPER,
+            menus=_ORG_MENUS,
+        ),
+        RoleSpec(UNIT_REVIEWER, _l("Employer unit reviewer"), grants=_ORG_KEEPER, menus=_ORG_MENUS),
+        RoleSpec(
+            COMMITTEE_OFFICE, _l("Review committee office"), grants=_ORG_KEEPER, menus=_ORG_MENUS
+        ),
+        RoleSpec(
+            EXPERT,
+            _l("Review expert"),
+            grants=on(MY_ORG, *READ),
+            menus=(MENU_ORG_INFO, MENU_MY_ORGS),
+        ),
+        RoleSpec(PROVIDER, _l("Training provider officer"), grants=_ORG_KEEPER, menus=_ORG_MENUS),
+        RoleSpec(APPLICANT, _l("Individual applicant"), is_staff=False),
+    )
+}
+
+
+def role_label(name: str) -> str:
+    """The translated name of a role, or the raw name for roles made by hand."""
+    spec = ROLES.get(name)
+    return str(spec.label) if spec else name

@@ -1,0 +1,1 @@
+"""Domain services: validate everything, then change state in one transaction."""

@@ -1,0 +1,37 @@
+"""Register every view and menu with the AppBuilder."""
+from flask_appbuilder import AppBuilder
+from flask_babel import lazy_gettext as _l
+
+from app.security import roles as r
+from app.views.account import OrgStaffView
+from app.views.audit import OperationLogView
+from app.views.dictionary import DictItemView, DictTypeView
+from app.views.org import MyOrgView, OrgAdminView
+
+
+def register_views(appbuilder: AppBuilder) -> None:
+    """Add the project's views; FAB's security views come from the security manager."""
+    appbuilder.add_view(
+        MyOrgView, r.MENU_MY_ORGS, label=_l("My organisations"), icon="fa-sitemap",
+        category=r.MENU_ORG_INFO, category_label=_l("Organisation"), category_icon="fa-building",
+    )
+    appbuilder.add_view(
+        OrgStaffView, r.MENU_ORG_STAFF, label=_l("Organisation staff"), icon="fa-users",
+        category=r.MENU_ORG_INFO,
+    )
+    appbuilder.add_view(
+        DictTypeView, r.MENU_DICT_TYPES, label=_l("Dictionaries"), icon="fa-book",
+        category=r.MENU_BASIC_DATA, category_label=_l("Basic data"), category_icon="fa-database",
+    )
+    appbuilder.add_view(
+        DictItemView, r.MENU_DICT_ITEMS, label=_l("Dictionary values"), icon="fa-list",
+        category=r.MENU_BASIC_DATA,
+    )
+    appbuilder.add_view(
+        OrgAdminView, r.MENU_ORGS, label=_l("Organisations"), icon="fa-sitemap",
+        category=r.MENU_SYSTEM, category_label=_l("System"), category_icon="fa-cogs",
+    )
+    appbuilder.add_view(
+        OperationLogView, r.MENU_OPERATION_LOG, label=_l("Operation log"), icon="fa-history",
+        category=r.MENU_SYSTEM,
+    )

@@ -1,0 +1,99 @@
+"""Settings read from the environment, with an embedded SQLite database by default."""
+import os
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    """Return an environment variable, or the default when it is unset or empty."""
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Read a yes/no environment variable."""
+    value = env_str(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    """Read an integer environment variable."""
+    value = env_str(name)
+    return int(value) if value is not None else default
+
+
+def _database_url() -> str:
+    url = env_str("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'zhiping.db'}")
+    # psycopg 3 is the installed driver; accept the common postgres:// spellings too.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+ENV = env_str("ZHIPING_ENV", "development")
+PRODUCTION = ENV == "production"
+
+# A development key is fine on a laptop; production refuses to start without a real one (see create_app).
+SECRET_KEY = env_str("SECRET_KEY", None if PRODUCTION else "dev-only-secret-key-change-me")
+
+SQLALCHEMY_DATABASE_URI = _database_url()
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+APP_NAME = "职评 · 职称与继续教育管理平台"
+APP_THEME = ""
+APP_ICON = ""
+FAB_BASE_TEMPLATE = "zhiping_base.html"
+FAB_INDEX_VIEW = "app.views.home.HomeView"
+FAB_SECURITY_MANAGER_CLASS = "app.security.manager.ZhipingSecurityManager"
+# The schema belongs to the migrations; permissions to the deploy command (FAB_NOTES 1, 12).
+FAB_CREATE_DB = False
+FAB_UPDATE_PERMS = False
+FAB_ADD_SECURITY_API = False
+FAB_API_SWAGGER_UI = False
+FAB_ALLOW_GET_UNSAFE_MUTATIONS = False
+FAB_API_MAX_PAGE_SIZE = 100
+
+AUTH_TYPE = AUTH_DB
+AUTH_ROLE_ADMIN = "Admin"
+AUTH_ROLE_PUBLIC = "Public"
+AUTH_USER_REGISTRATION = False
+AUTH_USER_REGISTRATION_ROLE = "Applicant"
+AUTH_RATE_LIMITED = True
+RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
+AUTH_RATE_LIMIT = env_str("AUTH_RATE_LIMIT", "10 per 20 second")
+
+BABEL_DEFAULT_LOCALE = "zh"
+BABEL_DEFAULT_FOLDER = str(BASE_DIR / "translations")
+BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+LANGUAGES = {
+    "zh": {"flag": "cn", "name": "简体中文"},
+    "en": {"flag": "gb", "name": "English"},
+}
+
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+PERMANENT_SESSION_LIFETIME = env_int("SESSION_IDLE_MINUTES", 30) * 60
+
+MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+FILE_ALLOWED_EXTENSIONS = ("pdf", "jpg", "jpeg", "png")
+
+# Largest page a list may show, whatever the URL asks for (FAB_NOTES 13).
+MAX_PAGE_SIZE = 100
+DICTIONARY_CACHE_SECONDS = env_int("DICTIONARY_CACHE_SECONDS", 60)
+
+DEMO_PASSWORD = env_str("DEMO_PASSWORD", "Demo@2026zp")

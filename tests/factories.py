@@ -1,0 +1,58 @@
+"""Test data beyond the demo province: extra staff, orgs, and lookups by name."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from app.extensions import db
+from app.models import AppUser, Org, OrgKind
+from app.services.orgs import place_in_tree
+
+UNIT_A = "广东省电子信息技术研究院"          # demo_unit's unit, under 广东省工业和信息化厅
+UNIT_B = "广东华南智能装备有限公司"          # a sibling of A under the same supervisor
+UNIT_C = "广州数智科技有限公司"              # under the other supervisor
+SUPERVISOR_1 = "广东省工业和信息化厅"
+SUPERVISOR_2 = "广州市人力资源和社会保障局"
+AUTHORITY = "广东省人力资源和社会保障厅"
+COMMITTEE = "广东省工程系列电子信息专业高级职称评审委员会"
+PROVIDER = "华南理工大学继续教育学院"
+
+
+def org(name: str) -> Org:
+    """An org by name."""
+    found = db.session.scalar(select(Org).where(Org.name == name))
+    assert found is not None, name
+    return found
+
+
+def user(username: str) -> AppUser:
+    """A user by username."""
+    found = db.session.scalar(select(AppUser).where(AppUser.username == username))
+    assert found is not None, username
+    return found
+
+
+def make_staff(username: str, role_name: str, org_names: list[str], password: str) -> AppUser:
+    """A staff account with one role in the named orgs."""
+    from flask import current_app
+
+    role = current_app.appbuilder.sm.find_role(role_name)
+    account = AppUser(
+        username=username, first_name="测试", last_name="员", email=f"{username}@test.example",
+        active=True, roles=[role], orgs=[org(name) for name in org_names],
+        password=generate_password_hash(password),
+    )
+    db.session.add(account)
+    db.session.commit()
+    return account
+
+
+def make_org(name: str, kind: OrgKind, parent_name: str | None, uscc: str | None = None) -> Org:
+    """An org placed in the tree."""
+    new = Org(name=name, kind=kind, uscc=uscc)
+    db.session.add(new)
+    new.parent = org(parent_name) if parent_name else None
+    db.session.flush()
+    place_in_tree(new)
+    db.session.commit()
+    return new
