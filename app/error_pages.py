@@ -1,5 +1,6 @@
 """Chinese error pages for HTTP errors, including a failed CSRF check."""
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
+from flask_login import current_user
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -16,6 +17,9 @@ MESSAGES = {
 
 
 def _render(code: int, detail=None):
+    # A CSRF failure stops the request before FAB sets g.user; the layout needs it.
+    if "user" not in g:
+        g.user = current_user
     title, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     if request.path.startswith("/api/"):
         return {"message": str(detail or message)}, code

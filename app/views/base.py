@@ -51,8 +51,7 @@ class SafeCrudMixin:
         max_size = current_app.config.get("MAX_PAGE_SIZE", 100)
         page_size = _int_arg(f"psize_{name}") or self.page_size
         page_size = min(max(page_size, 1), max_size)
-        # A per-request copy: FAB's shared filter object leaks between concurrent requests.
-        filters = self._filters.copy()
+        filters = self._request_filters()
         get_filter_args(filters)
         try:
             widgets = self._get_list_widget(
@@ -66,14 +65,21 @@ class SafeCrudMixin:
         except (ValueError, TypeError, SQLAlchemyError):
             self.datamodel.session.rollback()
             flash(_("The search conditions are invalid and were ignored."), "warning")
-            filters = self._filters.copy()
-            filters.clear_filters()
+            filters = self._request_filters()
             widgets = self._get_list_widget(
                 filters=filters, page=0, page_size=page_size, **kwargs
             )
         form = self.search_form.refresh()
         self.update_redirect()
-        return self._get_search_widget(form=form, widgets=widgets)
+        widgets["search"] = self.search_widget(
+            route_base=self.route_base, form=form, include_cols=self.search_columns,
+            exclude_cols=[], filters=filters,
+        )
+        return widgets
+
+    def _request_filters(self):
+        """A filter set of this request alone: FAB's shared one leaks between concurrent requests (FAB_NOTES 14)."""
+        return self.datamodel.get_filters(self.search_columns)
 
     # ----- add / edit: rules raise ValidationFailed, shown on the fields; nothing is saved -----
     def validate_item(self, item, is_new: bool) -> None:
@@ -110,7 +116,7 @@ class SafeCrudMixin:
         return True
 
     def _add(self):
-        filters = self._filters.copy()
+        filters = self._request_filters()
         get_filter_args(filters, disallow_if_not_in_search=False)
         exclude_cols = filters.get_relation_cols()
         form = self.add_form.refresh()
@@ -125,7 +131,7 @@ class SafeCrudMixin:
         return self._get_add_widget(form=form, exclude_cols=exclude_cols)
 
     def _edit(self, pk):
-        filters = self._filters.copy()
+        filters = self._request_filters()
         get_filter_args(filters, disallow_if_not_in_search=False)
         exclude_cols = filters.get_relation_cols()
         item = self.datamodel.get(pk, self._base_filters)

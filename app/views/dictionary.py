@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField
 
 from app.extensions import db
 from app.models import DictItem, DictType
@@ -41,6 +42,9 @@ class DictItemView(SafeModelView):
     order_columns = ["code", "label", "sort_order"]
     base_order = ("sort_order", "asc")
     page_size = 50
+    # FAB makes a NOT NULL boolean "required", which an unticked box can never satisfy.
+    add_form_extra_fields = {"active": BooleanField(_l("Active"), default=True)}
+    edit_form_extra_fields = add_form_extra_fields
 
     def validate_item(self, item, is_new):
         dictionaries.validate_item(item)
@@ -79,6 +83,7 @@ class DictTypeView(SafeModelView):
     list_columns = ["code", "name", "hierarchical", "builtin"]
     show_columns = ["code", "name", "name_en", "description", "hierarchical", "builtin"]
     add_columns = ["code", "name", "name_en", "description", "hierarchical"]
+    add_form_extra_fields = {"hierarchical": BooleanField(_l("Hierarchical"))}
     edit_columns = ["name", "name_en", "description"]
     search_columns = ["code", "name"]
     order_columns = ["code", "name"]
