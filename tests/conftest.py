@@ -113,7 +113,10 @@ def db_kind(request) -> str:
 
 @pytest.fixture(scope="session")
 def databases(db_kind, tmp_path_factory):
-    subprocess.run(["pybabel", "compile", "-d", str(ROOT / "translations")], check=False)
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "compile", "-q", "-d", str(ROOT / "translations")],
+        check=True,
+    )
     folder = tmp_path_factory.mktemp("databases")
     if db_kind == "sqlite":
         yield SqliteDatabases(folder)
