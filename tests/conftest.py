@@ -114,7 +114,7 @@ def db_kind(request) -> str:
 @pytest.fixture(scope="session")
 def databases(db_kind, tmp_path_factory):
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "compile", "-q", "-d", str(ROOT / "translations")],
+        [sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(ROOT / "translations")],
         check=True,
     )
     folder = tmp_path_factory.mktemp("databases")
