@@ -91,6 +91,9 @@ PERMANENT_SESSION_LIFETIME = env_int("SESSION_IDLE_MINUTES", 30) * 60
 MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
 UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
 FILE_ALLOWED_EXTENSIONS = ("pdf", "jpg", "jpeg", "png")
+# Per-file limits, checked after the content type has been sniffed from the bytes.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 5) * 1024 * 1024
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_KB", 1024) * 1024
 
 # Largest page a list may show, whatever the URL asks for (FAB_NOTES 13).
 MAX_PAGE_SIZE = 100

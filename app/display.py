@@ -4,6 +4,8 @@ import datetime as dt
 from flask import Flask
 from flask_babel import gettext as _
 
+from app.models import REVIEW_ACTION_LABELS, REVIEW_STAGE_LABELS
+
 
 def display(value) -> str:
     """Render a column value for people."""
@@ -25,3 +27,5 @@ def display(value) -> str:
 def install(app: Flask) -> None:
     """Make `zp_display` available to the templates."""
     app.jinja_env.filters["zp_display"] = display
+    app.jinja_env.globals["review_action_label"] = lambda action: str(REVIEW_ACTION_LABELS.get(action, action))
+    app.jinja_env.globals["review_stage_label"] = lambda stage: str(REVIEW_STAGE_LABELS.get(stage, stage))

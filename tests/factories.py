@@ -56,3 +56,48 @@ def make_org(name: str, kind: OrgKind, parent_name: str | None, uscc: str | None
     place_in_tree(new)
     db.session.commit()
     return new
+
+
+def id_number(birth: str, sequence: str = "123", area: str = "440106") -> str:
+    """A valid 居民身份证 number (GB 11643 check character) for a birth date like 19850315."""
+    from stdnum.cn import ric
+
+    body = f"{area}{birth}{sequence}"
+    return body + ric.calc_check_digit(body)
+
+
+def make_applicant(username: str, password: str, unit_name: str | None = None,
+                   birth: str = "19850315") -> AppUser:
+    """A registered person with the Applicant role, and a saved 基本信息 in the unit when one is named."""
+    import datetime as dt
+
+    from flask import current_app
+
+    from app.models import BasicInfo, Country, Gender
+
+    role = current_app.appbuilder.sm.find_role("Applicant")
+    person = AppUser(
+        username=username, first_name="申报", last_name="李", email=f"{username}@test.example", active=True,
+        roles=[role], password=generate_password_hash(password), id_type="01", id_number=id_number(birth),
+        gender=Gender.male, birth_date=dt.date(int(birth[:4]), int(birth[4:6]), int(birth[6:])),
+        mobile="13900000000", country=Country.CN,
+    )
+    db.session.add(person)
+    db.session.flush()
+    if unit_name:
+        db.session.add(BasicInfo(
+            user_id=person.id, ethnicity="01", political_status="13", highest_education="21",
+            graduated_school="华南理工大学", major_studied="机械工程", work_start_date=dt.date(2008, 7, 1),
+            title_series="GC", unit_id=org(unit_name).id,
+        ))
+    db.session.commit()
+    return person
+
+
+def pdf_bytes(text: str = "test") -> bytes:
+    """A small well-formed PDF."""
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+        b"% " + text.encode() + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )

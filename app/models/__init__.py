@@ -4,11 +4,48 @@ from app.models.account import (
     AppealStatus, AppUser, CaptchaChallenge, Country, Gender, LoginChannel, LoginLog, LoginOutcome,
     PasswordAppeal, SecurityAnswer, user_org,
 )
+from app.models.attachment import Attachment
 from app.models.audit import OperationLog
+from app.models.profile import (
+    ACHIEVEMENT_CATEGORY_LABELS, ASSESSMENT_LABELS, EMPLOYER_NATURE_LABELS, PUBLICATION_KIND_LABELS,
+    RECORD_STATUS_LABELS, UNDER_REVIEW, Achievement, AchievementCategory, AssessmentResult, BasicInfo,
+    Education, EmployerNature, ExamScore, Honour, Position, Publication, PublicationKind, RecordStatus,
+    Training, WorkExperience,
+)
+from app.models.profile_review import (
+    REVIEW_ACTION_LABELS, REVIEW_STAGE_LABELS, ProfileReview, ProfileReviewEvent, ReviewAction, ReviewStage,
+)
 from app.models.dictionary import DictItem, DictType
 from app.models.org import ORG_KIND_LABELS, ORG_STATUS_LABELS, Org, OrgKind, OrgStatus
 
 __all__ = [
+    "ACHIEVEMENT_CATEGORY_LABELS",
+    "ASSESSMENT_LABELS",
+    "EMPLOYER_NATURE_LABELS",
+    "PUBLICATION_KIND_LABELS",
+    "RECORD_STATUS_LABELS",
+    "UNDER_REVIEW",
+    "Achievement",
+    "AchievementCategory",
+    "AssessmentResult",
+    "BasicInfo",
+    "Education",
+    "EmployerNature",
+    "ExamScore",
+    "Honour",
+    "Position",
+    "Publication",
+    "PublicationKind",
+    "RecordStatus",
+    "Training",
+    "WorkExperience",
+    "REVIEW_ACTION_LABELS",
+    "REVIEW_STAGE_LABELS",
+    "ProfileReview",
+    "ProfileReviewEvent",
+    "ReviewAction",
+    "ReviewStage",
+    "Attachment",
     "APPEAL_STATUS_LABELS",
     "AppealStatus",
     "COUNTRY_LABELS",

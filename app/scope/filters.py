@@ -1,7 +1,10 @@
 """The FAB filter that applies the current user's scope to any query of a scoped model."""
 from flask_appbuilder.models.filters import BaseFilter
 
+from sqlalchemy import false
+
 from app.scope.policy import clause_for
+from app.scope.resolve import current_scope
 
 
 class ScopeFilter(BaseFilter):
@@ -16,3 +19,18 @@ class ScopeFilter(BaseFilter):
 
 SCOPED = [["id", ScopeFilter, None]]
 """A ready base_filters / *_query_rel_fields entry."""
+
+
+class OwnRowsFilter(BaseFilter):
+    """Limit a query to the signed-in user's own rows (personal pages, whatever the user's role)."""
+
+    name = "own"
+    arg_name = "own"
+
+    def apply(self, query, value):
+        user_id = current_scope().user_id
+        return query.filter(getattr(self.model, self.column_name) == user_id if user_id else false())
+
+
+OWN = [["user_id", OwnRowsFilter, None]]
+"""base_filters for views of the signed-in person's own records."""

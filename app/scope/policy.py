@@ -5,7 +5,10 @@ from typing import Callable
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
-from app.models import AppUser, Org, user_org
+from app.models import (
+    Achievement, AppUser, Attachment, BasicInfo, Education, ExamScore, Honour, Org, Position, ProfileReview,
+    ProfileReviewEvent, Publication, Training, WorkExperience, user_org,
+)
 from app.scope.resolve import Scope, current_scope
 
 Policy = Callable[[Scope], ColumnElement[bool]]
@@ -62,3 +65,36 @@ def _users(scope: Scope) -> ColumnElement[bool]:
         return AppUser.id == scope.user_id if scope.user_id else false()
     in_reach = select(user_org.c.user_id).join(Org, Org.id == user_org.c.org_id).where(org_clause(scope))
     return AppUser.id.in_(in_reach)
+
+
+def people_in_reach(scope: Scope):
+    """Ids of the persons whose 人事管理单位 is within the scope's orgs (a subquery)."""
+    return select(BasicInfo.user_id).join(Org, Org.id == BasicInfo.unit_id).where(org_clause(scope))
+
+
+def _own_or_reached(owner_column, scope: Scope) -> ColumnElement[bool]:
+    """A person's rows: their own, and those of persons in the scope's units."""
+    own = owner_column == scope.user_id if scope.user_id else false()
+    if not scope.reaches_orgs:
+        return own
+    return or_(own, owner_column.in_(people_in_reach(scope)))
+
+
+def _register_person_owned(model: type, owner_attribute: str) -> None:
+    register_policy(model)(lambda scope: _own_or_reached(getattr(model, owner_attribute), scope))
+
+
+for _model in (BasicInfo, Education, WorkExperience, Position, Training, ExamScore, Achievement, Publication,
+               Honour):
+    _register_person_owned(_model, "user_id")
+_register_person_owned(Attachment, "owner_id")
+_register_person_owned(ProfileReviewEvent, "profile_user_id")
+
+
+@register_policy(ProfileReview)
+def _profile_reviews(scope: Scope) -> ColumnElement[bool]:
+    # A round stays with the unit it was submitted to, even after a later change of unit.
+    own = ProfileReview.user_id == scope.user_id if scope.user_id else false()
+    if not scope.reaches_orgs:
+        return own
+    return or_(own, ProfileReview.unit_id.in_(select(Org.id).where(org_clause(scope))))

@@ -27,6 +27,10 @@ ORG_STAFF = "OrgStaff"
 DICT_TYPE = "DictType"
 DICT_ITEM = "DictItem"
 OPERATION_LOG = "OperationLog"
+PROFILE = "Profile"
+PROFILE_RECORD = "ProfileRecord"
+PROFILE_FILE = "ProfileFile"
+PROFILE_REVIEW = "ProfileReview"
 
 # Menu names (stable); their labels are translated where the menu is built.
 MENU_ORG_INFO = "Organisation"
@@ -38,6 +42,10 @@ MENU_DICT_ITEMS = "Dictionary Items"
 MENU_SYSTEM = "System"
 MENU_ORGS = "Organisations"
 MENU_OPERATION_LOG = "Operation Log"
+MENU_PERSONAL = "Personal"
+MENU_PROFILE = "Profile Maintenance"
+MENU_REVIEW = "Review"
+MENU_PROFILE_REVIEWS = "Profile Reviews"
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,11 @@ _ORG_KEEPER = _ORG_READER + on(MY_ORG, "can_edit")
 _ORG_MENUS = (MENU_ORG_INFO, MENU_MY_ORGS, MENU_ORG_STAFF)
 _DICTIONARY_KEEPER = on(DICT_TYPE, *READ, *WRITE) + on(DICT_ITEM, *READ, *WRITE)
 _DICTIONARY_MENUS = (MENU_BASIC_DATA, MENU_DICT_TYPES, MENU_DICT_ITEMS)
+_PROFILE_OWNER = (
+    on(PROFILE, "can_read", "can_write") + on(PROFILE_RECORD, *READ, *WRITE) + on(PROFILE_FILE, "can_read")
+)
+_PROFILE_REVIEWER = on(PROFILE_REVIEW, *READ, "can_decide") + on(PROFILE_FILE, "can_read")
+_PROFILE_REVIEW_MENUS = (MENU_REVIEW, MENU_PROFILE_REVIEWS)
 
 ROLES: dict[str, RoleSpec] = {
     spec.name: spec
@@ -87,16 +100,21 @@ ROLES: dict[str, RoleSpec] = {
         RoleSpec(
             AUTHORITY,
             _l("HRSS authority officer"),
-            grants=_ORG_KEEPER + _DICTIONARY_KEEPER,
-            menus=_ORG_MENUS + _DICTIONARY_MENUS,
+            grants=_ORG_KEEPER + _DICTIONARY_KEEPER + _PROFILE_REVIEWER,
+            menus=_ORG_MENUS + _DICTIONARY_MENUS + _PROFILE_REVIEW_MENUS,
         ),
         RoleSpec(
             SUPERVISOR_REVIEWER,
             _l("Supervising department reviewer"),
-            grants=_ORG_KEEPER,
-            menus=_ORG_MENUS,
+            grants=_ORG_KEEPER + _PROFILE_REVIEWER,
+            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS,
         ),
-        RoleSpec(UNIT_REVIEWER, _l("Employer unit reviewer"), grants=_ORG_KEEPER, menus=_ORG_MENUS),
+        RoleSpec(
+            UNIT_REVIEWER,
+            _l("Employer unit reviewer"),
+            grants=_ORG_KEEPER + _PROFILE_REVIEWER,
+            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS,
+        ),
         RoleSpec(
             COMMITTEE_OFFICE, _l("Review committee office"), grants=_ORG_KEEPER, menus=_ORG_MENUS
         ),
@@ -107,7 +125,13 @@ ROLES: dict[str, RoleSpec] = {
             menus=(MENU_ORG_INFO, MENU_MY_ORGS),
         ),
         RoleSpec(PROVIDER, _l("Training provider officer"), grants=_ORG_KEEPER, menus=_ORG_MENUS),
-        RoleSpec(APPLICANT, _l("Individual applicant"), is_staff=False),
+        RoleSpec(
+            APPLICANT,
+            _l("Individual applicant"),
+            grants=_PROFILE_OWNER,
+            menus=(MENU_PERSONAL, MENU_PROFILE),
+            is_staff=False,
+        ),
     )
 }
 

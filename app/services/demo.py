@@ -11,6 +11,7 @@ from stdnum.cn import uscc
 from app.extensions import db
 from app.models import AppUser, DictItem, DictType, Org, OrgKind, OrgStatus
 from app.security import roles as r
+from app.services import demo_profile
 from app.services.orgs import place_in_tree
 
 
@@ -97,9 +98,18 @@ def load_demo(password: str) -> int:
                 orgs=[by_name[spec.org]] if spec.org else [],
             )
             user.password = _hash(password)
+            if spec.role == r.APPLICANT:
+                demo_profile.fill_registration(user)
             db.session.add(user)
             created += 1
     db.session.commit()
+    accounts = {
+        name: db.session.scalar(select(AppUser).where(AppUser.username == name))
+        for name in ("demo_applicant", "demo_unit", "demo_supervisor")
+    }
+    created += demo_profile.load_profile(
+        accounts["demo_applicant"], accounts["demo_unit"], accounts["demo_supervisor"]
+    )
     return created
 
 

@@ -148,6 +148,17 @@ def choices(type_code: str, parent_code: str | None = None, *, include_inactive:
     ]
 
 
+def attr(type_code: str, code: str | None, name: str):
+    """An attribute of a value, inherited from its parents when the value itself lacks it."""
+    by_code = {entry.code: entry for entry in entries(type_code)}
+    entry = by_code.get(code)
+    while entry is not None:
+        if name in entry.attrs:
+            return entry.attrs[name]
+        entry = by_code.get(entry.parent_code)
+    return None
+
+
 def is_valid_code(type_code: str, code: str) -> bool:
     """Whether a code is an active value of the type."""
     return any(entry.code == code and entry.active for entry in entries(type_code))

@@ -7,10 +7,24 @@ from app.views.account import OrgStaffView
 from app.views.audit import OperationLogView
 from app.views.dictionary import DictItemView, DictTypeView
 from app.views.org import MyOrgView, OrgAdminView
+from app.views.profile import ProfileFileView, ProfileView
+from app.views.profile_review import ProfileReviewView
+from app.views.profile_sections import SECTION_VIEWS
 
 
 def register_views(appbuilder: AppBuilder) -> None:
     """Add the project's views; FAB's security views come from the security manager."""
+    appbuilder.add_view(
+        ProfileView, r.MENU_PROFILE, label=_l("Personal information maintenance"), icon="fa-id-card",
+        category=r.MENU_PERSONAL, category_label=_l("Personal information"), category_icon="fa-user",
+    )
+    for section_view in SECTION_VIEWS:
+        appbuilder.add_view_no_menu(section_view)
+    appbuilder.add_view_no_menu(ProfileFileView)
+    appbuilder.add_view(
+        ProfileReviewView, r.MENU_PROFILE_REVIEWS, label=_l("Profile reviews"), icon="fa-check-square-o",
+        category=r.MENU_REVIEW, category_label=_l("Review"), category_icon="fa-gavel",
+    )
     appbuilder.add_view(
         MyOrgView, r.MENU_MY_ORGS, label=_l("My organisations"), icon="fa-sitemap",
         category=r.MENU_ORG_INFO, category_label=_l("Organisation"), category_icon="fa-building",

@@ -96,7 +96,7 @@ class SafeCrudMixin:
             session.commit()
         except ValidationFailed as failure:
             session.rollback()
-            _attach_errors(form, failure)
+            attach_errors(form, failure)
             return False
         except StaleDataError:
             session.rollback()
@@ -222,7 +222,7 @@ class ScopedModelView(SafeModelView):
         return action.func(items)
 
 
-def _attach_errors(form, failure: ValidationFailed) -> None:
+def attach_errors(form, failure: ValidationFailed) -> None:
     """Put each rule message on its form field; messages for fields not on the form are flashed."""
     for field_name, messages in failure.errors.items():
         field = form._fields.get(field_name) if hasattr(form, "_fields") else None

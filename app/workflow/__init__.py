@@ -1,0 +1,1 @@
+"""Review rules: every state change of the platform goes through this package."""
