@@ -56,6 +56,7 @@ FAB_SECURITY_MANAGER_CLASS = "app.security.manager.ZhipingSecurityManager"
 # The schema belongs to the migrations; permissions to the deploy command (FAB_NOTES 1, 12).
 FAB_CREATE_DB = False
 FAB_UPDATE_PERMS = False
+# FAB's security CRUD APIs stay off; app.api registers only its login endpoint (JWTs for the REST API).
 FAB_ADD_SECURITY_API = False
 FAB_API_SWAGGER_UI = False
 FAB_ALLOW_GET_UNSAFE_MUTATIONS = False

@@ -29,9 +29,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         # AppBuilder is built per app, inside its context (FAB_NOTES 2).
         appbuilder = AppBuilder(app, db.session)
+        from app.api import register_apis
         from app.views import register_views
 
         register_views(appbuilder)
+        register_apis(appbuilder)
     register_hooks(app)
     register_cli(app)
     return app

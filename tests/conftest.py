@@ -39,7 +39,7 @@ def test_config(uri: str, tmp: Path) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": uri,
         "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
         "RATELIMIT_ENABLED": False,
         "UPLOAD_FOLDER": str(tmp / "uploads"),
         "DEMO_PASSWORD": DEMO_PASSWORD,

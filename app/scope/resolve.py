@@ -74,12 +74,23 @@ def resolve_scope(user) -> Scope:
     )
 
 
+def request_user():
+    """The user of this request: signed in through the session, or through a verified JWT (REST API)."""
+    user = g.get("user")
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user
+    jwt_user = g.get("_jwt_extended_jwt_user") or {}
+    return jwt_user.get("loaded_user")
+
+
 def current_scope() -> Scope:
-    """The scope of the signed-in user, resolved once per request."""
+    """The scope of the request's user, resolved once per request and user."""
     if not has_request_context():
         return NOBODY
-    scope = g.get("_zhiping_scope")
-    if scope is None:
-        scope = resolve_scope(g.get("user"))
-        g._zhiping_scope = scope
-    return scope
+    user = request_user()
+    user_id = getattr(user, "id", None)
+    cached = g.get("_zhiping_scope")
+    if cached is None or cached[0] != user_id:
+        cached = (user_id, resolve_scope(user))
+        g._zhiping_scope = cached
+    return cached[1]

@@ -31,6 +31,8 @@ PROFILE = "Profile"
 PROFILE_RECORD = "ProfileRecord"
 PROFILE_FILE = "ProfileFile"
 PROFILE_REVIEW = "ProfileReview"
+PROFILE_API = "ProfileApi"
+OPENAPI = "OpenApi"
 
 # Menu names (stable); their labels are translated where the menu is built.
 MENU_ORG_INFO = "Organisation"
@@ -88,6 +90,7 @@ _DICTIONARY_KEEPER = on(DICT_TYPE, *READ, *WRITE) + on(DICT_ITEM, *READ, *WRITE)
 _DICTIONARY_MENUS = (MENU_BASIC_DATA, MENU_DICT_TYPES, MENU_DICT_ITEMS)
 _PROFILE_OWNER = (
     on(PROFILE, "can_read", "can_write") + on(PROFILE_RECORD, *READ, *WRITE) + on(PROFILE_FILE, "can_read")
+    + on(PROFILE_API, "can_get", "can_post", "can_put", "can_delete") + on(OPENAPI, "can_get")
 )
 _PROFILE_REVIEWER = on(PROFILE_REVIEW, *READ, "can_decide") + on(PROFILE_FILE, "can_read")
 _PROFILE_REVIEW_MENUS = (MENU_REVIEW, MENU_PROFILE_REVIEWS)

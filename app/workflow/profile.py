@@ -77,6 +77,18 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+# Columns holding dictionary codes, checked on every entry point (forms, API, imports).
+DICT_COLUMNS: dict[type, dict[str, str]] = {
+    BasicInfo: {
+        "ethnicity": "ethnicity", "political_status": "political_status", "highest_education": "education",
+        "highest_degree": "degree", "title_series": "title_series", "specialty": "specialty", "current_title": "title",
+    },
+    Education: {"education": "education", "degree": "degree", "study_mode": "study_mode"},
+    ExamScore: {"exam_category": "exam_category"},
+    Achievement: {"completion_form": "completion_form", "project_level": "project_level"},
+}
+
+
 # ----- validation -----
 
 def validate_record(record, owner: AppUser) -> None:
@@ -86,6 +98,7 @@ def validate_record(record, owner: AppUser) -> None:
     with db.session.no_autoflush:
         _strip_text(record)
         _check_dates(record, owner, errors)
+        _check_codes(record, errors)
         checker = _SECTION_CHECKS.get(type(record))
         if checker is not None:
             checker(record, errors)
@@ -120,7 +133,16 @@ def _check_dates(record, owner: AppUser, errors: ErrorCollector) -> None:
         errors.add("end_date", _("The end date cannot be before the start date."))
 
 
+def _check_codes(record, errors: ErrorCollector) -> None:
+    for column, type_code in DICT_COLUMNS.get(type(record), {}).items():
+        code = getattr(record, column)
+        if code is not None and not dictionaries.is_valid_code(type_code, code):
+            errors.add(column, _("Not a valid choice."))
+
+
 def _check_basic(record: BasicInfo, errors: ErrorCollector) -> None:
+    if record.id is None and db.session.scalar(select(exists().where(BasicInfo.user_id == record.user_id))):
+        errors.add("basic", _("The basic information already exists; change it instead."))
     if record.current_title is None:
         # 当前职称为无: the date of the (absent) title is the date work started.
         record.current_title_date = record.work_start_date
