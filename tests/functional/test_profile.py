@@ -256,3 +256,74 @@ def test_unit_search_lists_only_active_units(app, browser_factory, applicant):
     assert any(UNIT_C in name for name in names)
     assert all("人力资源和社会保障局" not in name.split("（")[0] for name in names)
     assert browser.get("/profile/units?q=%25").get_json()["results"] == []
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 40), "white").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_basic_page_saves_a_photo_and_refuses_a_fake_one(app, browser_factory, applicant):
+    browser = browser_factory(app, "li_applicant")
+    page = browser.get("/profile/basic").get_data(as_text=True)
+    assert "人事管理单位" in page and "data-unit-search" in page and "民族" in page
+    with app.app_context():
+        basic = db.session.scalar(select(BasicInfo).where(BasicInfo.user_id == applicant))
+        form = {"ethnicity": "01", "political_status": "13", "highest_education": "21", "major_studied": "机械工程",
+                "graduated_school": "华南理工大学", "work_start_date": "2008-07-01", "title_series": "GC",
+                "current_title": "GC_3", "current_title_date": "2014-12-01", "unit_id": str(basic.unit_id)}
+    fake = browser.post("/profile/basic", data=dict(form, photo=(io.BytesIO(b"GIF89a fake"), "me.png")),
+                        content_type="multipart/form-data")
+    assert fake.status_code == 200 and "文件必须是JPG 或 PNG 图片" in fake.get_data(as_text=True)
+    assert _files_on_disk(app) == []
+    saved = browser.post("/profile/basic", data=dict(form, photo=(io.BytesIO(_png()), "me.png")),
+                         content_type="multipart/form-data")
+    assert saved.status_code == 302
+    with app.app_context():
+        basic = db.session.scalar(select(BasicInfo).where(BasicInfo.user_id == applicant))
+        assert basic.photo.content_type == "image/png" and basic.current_title == "GC_3"
+        photo_id = basic.photo_id
+    shown = browser.get(f"/profile-files/{photo_id}?inline=1")
+    assert shown.status_code == 200 and shown.mimetype == "image/png"
+    # A title of another series is refused on its field.
+    wrong = browser.post("/profile/basic", data=dict(form, current_title="GXJS_3"))
+    assert "当前职称不属于所选的专业系列" in wrong.get_data(as_text=True)
+
+
+def test_concurrent_decisions_on_postgresql_one_wins(app, applicant, db_kind):
+    """Two reviewers decide the same round at the same moment in two connections: exactly one succeeds."""
+    if db_kind != "postgresql":
+        pytest.skip("row locking under real concurrency is a PostgreSQL property")
+    import threading
+
+    _add_required_records(app, applicant)
+    review_id = _submit(app, applicant)
+    with app.app_context():
+        make_staff("unit_a_2", "UnitReviewer", [UNIT_A], DEMO_PASSWORD)
+        version = db.session.get(ProfileReview, review_id).version
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def decide(username):
+        with app.app_context():
+            reviewer = user(username)
+            barrier.wait()
+            try:
+                profile_review.decide(review_id, version, reviewer, [])
+                outcomes.append("ok")
+            except profile_review.AlreadyHandled:
+                outcomes.append("lost")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=decide, args=(name,)) for name in ("demo_unit", "unit_a_2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["lost", "ok"]
+    with app.app_context():
+        assert len(db.session.get(ProfileReview, review_id).events) == 2
