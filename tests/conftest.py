@@ -44,6 +44,8 @@ def test_config(uri: str, tmp: Path) -> dict:
         "UPLOAD_FOLDER": str(tmp / "uploads"),
         "DEMO_PASSWORD": DEMO_PASSWORD,
         "DICTIONARY_CACHE_SECONDS": 0,
+        # The general suite signs in without a captcha; the captcha tests switch it on.
+        "CAPTCHA_ENABLED": False,
     }
 
 
