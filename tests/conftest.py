@@ -152,6 +152,21 @@ def app(databases, tmp_path_factory):
     _close(app, databases, uri)
 
 
+@pytest.fixture
+def app_with(databases, tmp_path_factory):
+    """Apps with extra settings on their own fresh databases: app_with(CAPTCHA_ENABLED=True)."""
+    made = []
+
+    def make(**overrides):
+        app, uri = _make_app(databases, tmp_path_factory, **overrides)
+        made.append((app, uri))
+        return app
+
+    yield make
+    for app, uri in made:
+        _close(app, databases, uri)
+
+
 @pytest.fixture(scope="module")
 def shared_app(databases, tmp_path_factory):
     """One app per module, for tests that only read or prove that nothing changed."""

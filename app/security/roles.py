@@ -27,6 +27,8 @@ ORG_STAFF = "OrgStaff"
 DICT_TYPE = "DictType"
 DICT_ITEM = "DictItem"
 OPERATION_LOG = "OperationLog"
+LOGIN_LOG = "LoginLog"
+PASSWORD_APPEAL = "PasswordAppeal"
 
 # Menu names (stable); their labels are translated where the menu is built.
 MENU_ORG_INFO = "Organisation"
@@ -38,6 +40,8 @@ MENU_DICT_ITEMS = "Dictionary Items"
 MENU_SYSTEM = "System"
 MENU_ORGS = "Organisations"
 MENU_OPERATION_LOG = "Operation Log"
+MENU_LOGIN_LOG = "Login Log"
+MENU_PASSWORD_APPEALS = "Password Appeals"
 
 
 @dataclass(frozen=True)
@@ -62,13 +66,11 @@ def on(view: str, *permissions: str) -> tuple[tuple[str, str], ...]:
     return tuple((permission, view) for permission in permissions)
 
 
-# What any signed-in user may do with their own account.
+# What any signed-in user may do with their own account. The password is changed on our own page
+# (app/views/password.py), which needs the current password; FAB's "reset my password" is not granted.
 SELF_SERVICE = (
     ("can_userinfo", "UserDBModelView"),
-    ("resetmypassword", "UserDBModelView"),
     ("userinfoedit", "UserDBModelView"),
-    ("can_this_form_get", "ResetMyPasswordView"),
-    ("can_this_form_post", "ResetMyPasswordView"),
     ("can_this_form_get", "UserInfoEditView"),
     ("can_this_form_post", "UserInfoEditView"),
 )
