@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import csrf
 from app.models import AppUser, LoginChannel
 from app.security.roles import role_label
-from app.services import login
+from app.services import audit, login, passwords
 from app.views.account import StaffUserAdminView
 from app.views.auth import LoginApi, LoginView
 from app.views.password import RedirectingResetMyPasswordView
@@ -85,3 +85,11 @@ class ZhipingSecurityManager(SecurityManager):
         """FAB's entry point for every password login (web form and JSON API) goes through the service."""
         channel = LoginChannel.api if request.path.startswith("/api/") else LoginChannel.web
         return self.authenticate(username, password, channel).user
+
+    def reset_password(self, userid, password):
+        """An administrator's reset (FAB's reset-password form): the user chooses their own at next login."""
+        user = self.get_user_by_id(userid)
+        user.password = passwords.hash_password(password)
+        user.must_change_password = True
+        audit.record("password_reset_by_admin", user, g.user)
+        self.update_user(user)

@@ -124,3 +124,15 @@ def test_an_active_session_stays(app, browser_factory):
     assert browser.get("/").status_code == 200
     response = browser.get("/login/")
     assert "remember_token" not in response.headers.get("Set-Cookie", "")
+
+
+def test_a_password_reset_by_the_admin_must_be_changed_at_next_login(app, browser_factory):
+    with app.app_context():
+        victim = f.user("demo_unit").id
+    admin = browser_factory(app, "demo_admin")
+    response = admin.post(f"/resetpassword/form?pk={victim}", {"password": "Reset2026pw", "conf_password": "Reset2026pw"})
+    assert response.status_code == 302
+    staff = browser_factory(app)
+    staff.login("demo_unit", "Reset2026pw")
+    response = staff.get("/orgs/list/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account/password")
