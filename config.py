@@ -56,7 +56,8 @@ FAB_SECURITY_MANAGER_CLASS = "app.security.manager.ZhipingSecurityManager"
 # The schema belongs to the migrations; permissions to the deploy command (FAB_NOTES 1, 12).
 FAB_CREATE_DB = False
 FAB_UPDATE_PERMS = False
-# FAB's security CRUD APIs stay off; app.api registers only its login endpoint (JWTs for the REST API).
+# The JSON login /api/v1/security/login is always registered by FAB (and goes through our auth_user_db);
+# this flag would add FAB's user/role REST APIs, which bypass the account rules, so it stays off.
 FAB_ADD_SECURITY_API = False
 FAB_API_SWAGGER_UI = False
 FAB_ALLOW_GET_UNSAFE_MUTATIONS = False
@@ -88,6 +89,8 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 PERMANENT_SESSION_LIFETIME = env_int("SESSION_IDLE_MINUTES", 30) * 60
+# No remember-me cookie: a session ends with the browser or after the idle timeout.
+REMEMBER_COOKIE_DURATION = 0
 
 MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
 UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
@@ -101,3 +104,25 @@ MAX_PAGE_SIZE = 100
 DICTIONARY_CACHE_SECONDS = env_int("DICTIONARY_CACHE_SECONDS", 60)
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "Demo@2026zp")
+
+# ----- accounts (registration, login, recovery) -----
+CAPTCHA_ENABLED = env_bool("CAPTCHA_ENABLED", True)
+CAPTCHA_TTL_SECONDS = env_int("CAPTCHA_TTL_SECONDS", 300)
+LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)
+LOGIN_LOCKOUT_WINDOW_MINUTES = env_int("LOGIN_LOCKOUT_WINDOW_MINUTES", 10)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 10)
+RECOVERY_RATE_LIMIT = env_str("RECOVERY_RATE_LIMIT", "5 per minute")
+# How long a verified security-question answer may be used to set a new password, in seconds.
+RECOVERY_TOKEN_MAX_AGE = env_int("RECOVERY_TOKEN_MAX_AGE", 600)
+# How long an e-mailed password reset link works, in seconds.
+PASSWORD_RESET_MAX_AGE = env_int("PASSWORD_RESET_MAX_AGE", 30 * 60)
+
+# Outgoing e-mail (password reset links) through an SMTP server.
+MAIL_SERVER = env_str("MAIL_SERVER", "localhost")
+MAIL_PORT = env_int("MAIL_PORT", 25)
+MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+MAIL_USERNAME = env_str("MAIL_USERNAME")
+MAIL_PASSWORD = env_str("MAIL_PASSWORD")
+MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "zhiping@localhost")
+MAIL_TIMEOUT_SECONDS = env_int("MAIL_TIMEOUT_SECONDS", 10)

@@ -44,6 +44,8 @@ def test_config(uri: str, tmp: Path) -> dict:
         "UPLOAD_FOLDER": str(tmp / "uploads"),
         "DEMO_PASSWORD": DEMO_PASSWORD,
         "DICTIONARY_CACHE_SECONDS": 0,
+        # The general suite signs in without a captcha; the captcha tests switch it on.
+        "CAPTCHA_ENABLED": False,
     }
 
 
@@ -148,6 +150,21 @@ def app(databases, tmp_path_factory):
     app, uri = _make_app(databases, tmp_path_factory)
     yield app
     _close(app, databases, uri)
+
+
+@pytest.fixture
+def app_with(databases, tmp_path_factory):
+    """Apps with extra settings on their own fresh databases: app_with(CAPTCHA_ENABLED=True)."""
+    made = []
+
+    def make(**overrides):
+        app, uri = _make_app(databases, tmp_path_factory, **overrides)
+        made.append((app, uri))
+        return app
+
+    yield make
+    for app, uri in made:
+        _close(app, databases, uri)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
-from app.models import AppUser, Org, OrgKind
+from app.models import AppUser, Org, OrgKind  # noqa: F401 - AppUser is used by the tests too
 from app.services.orgs import place_in_tree
 
 UNIT_A = "广东省电子信息技术研究院"          # demo_unit's unit, under 广东省工业和信息化厅
@@ -66,7 +66,7 @@ def id_number(birth: str, sequence: str = "123", area: str = "440106") -> str:
     return body + ric.calc_check_digit(body)
 
 
-def make_applicant(username: str, password: str, unit_name: str | None = None,
+def make_person(username: str, password: str, unit_name: str | None = None,
                    birth: str = "19850315") -> AppUser:
     """A registered person with the Applicant role, and a saved 基本信息 in the unit when one is named."""
     import datetime as dt
@@ -101,3 +101,28 @@ def pdf_bytes(text: str = "test") -> bytes:
         b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
         b"% " + text.encode() + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n"
     )
+
+
+APPLICANT_PASSWORD = "Apply2026ok"
+ANSWERS = ("王秀英", "1985-06-01", "S2004017")
+
+
+def registration_input(**changes):
+    """A complete, valid registration of 测试人 (11010119800101007X, born 1980-01-01, male)."""
+    from app.services.registration import RegistrationInput
+
+    values = dict(
+        username="ceshi_ren", password=APPLICANT_PASSWORD, confirm_password=APPLICANT_PASSWORD, id_type="01",
+        id_number="11010119800101007X", name="测试人", gender="M", birth_date="1980-01-01",
+        mobile="13823047801", email="ceshi@example.com", phone="", qq="123313123", country="CN",
+        questions=["mother_name", "spouse_birthday", "student_number"], answers=list(ANSWERS), consent=True,
+    )
+    values.update(changes)
+    return RegistrationInput(**values)
+
+
+def make_applicant(**changes):
+    """A registered personal account, made through the registration service."""
+    from app.services.registration import register
+
+    return register(registration_input(**changes))

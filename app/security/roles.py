@@ -33,6 +33,8 @@ PROFILE_FILE = "ProfileFile"
 PROFILE_REVIEW = "ProfileReview"
 PROFILE_API = "ProfileApi"
 OPENAPI = "OpenApi"
+LOGIN_LOG = "LoginLog"
+PASSWORD_APPEAL = "PasswordAppeal"
 
 # Menu names (stable); their labels are translated where the menu is built.
 MENU_ORG_INFO = "Organisation"
@@ -48,6 +50,8 @@ MENU_PERSONAL = "Personal"
 MENU_PROFILE = "Profile Maintenance"
 MENU_REVIEW = "Review"
 MENU_PROFILE_REVIEWS = "Profile Reviews"
+MENU_LOGIN_LOG = "Login Log"
+MENU_PASSWORD_APPEALS = "Password Appeals"
 
 
 @dataclass(frozen=True)
@@ -72,13 +76,11 @@ def on(view: str, *permissions: str) -> tuple[tuple[str, str], ...]:
     return tuple((permission, view) for permission in permissions)
 
 
-# What any signed-in user may do with their own account.
+# What any signed-in user may do with their own account. The password is changed on our own page
+# (app/views/password.py), which needs the current password; FAB's "reset my password" is not granted.
 SELF_SERVICE = (
     ("can_userinfo", "UserDBModelView"),
-    ("resetmypassword", "UserDBModelView"),
     ("userinfoedit", "UserDBModelView"),
-    ("can_this_form_get", "ResetMyPasswordView"),
-    ("can_this_form_post", "ResetMyPasswordView"),
     ("can_this_form_get", "UserInfoEditView"),
     ("can_this_form_post", "UserInfoEditView"),
 )

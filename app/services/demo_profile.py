@@ -12,7 +12,7 @@ from app.models import (
 )
 from app.workflow import profile_review
 
-DEMO_ID_NUMBER = "11010119800101007X"
+DEMO_ID_NUMBER = "110101198001010037"
 DEMO_UNIT = "广东省电子信息技术研究院"
 
 

@@ -1,10 +1,17 @@
 """Register every view and menu with the AppBuilder."""
+from flask import current_app
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
 from app.security import roles as r
 from app.views.account import OrgStaffView
+from app.views.appeal import PasswordAppealView
 from app.views.audit import OperationLogView
+from app.views.captcha import CaptchaView
+from app.views.login_log import LoginLogView
+from app.views.password import PasswordView
+from app.views.recovery import RecoveryView
+from app.views.registration import RegistrationView
 from app.views.dictionary import DictItemView, DictTypeView
 from app.views.org import MyOrgView, OrgAdminView
 from app.views.profile import ProfileFileView, ProfileView
@@ -49,3 +56,22 @@ def register_views(appbuilder: AppBuilder) -> None:
         OperationLogView, r.MENU_OPERATION_LOG, label=_l("Operation log"), icon="fa-history",
         category=r.MENU_SYSTEM,
     )
+    appbuilder.add_view(
+        LoginLogView, r.MENU_LOGIN_LOG, label=_l("Login log"), icon="fa-sign-in", category=r.MENU_SYSTEM,
+    )
+    appbuilder.add_view(
+        PasswordAppealView, r.MENU_PASSWORD_APPEALS, label=_l("Password appeals"), icon="fa-key",
+        category=r.MENU_SYSTEM,
+    )
+    register_account_pages(appbuilder)
+
+
+def register_account_pages(appbuilder: AppBuilder) -> None:
+    """The public account pages (captcha, registration, recovery) and the change-password page."""
+    for view in (CaptchaView, RegistrationView, PasswordView):
+        appbuilder.add_view_no_menu(view)
+    recovery = appbuilder.add_view_no_menu(RecoveryView)
+    # One budget per client address for every recovery step, so no step can be hammered on its own.
+    appbuilder.sm.limiter.shared_limit(
+        lambda: current_app.config["RECOVERY_RATE_LIMIT"], scope="account-recovery", methods=["POST"]
+    )(recovery.blueprint)

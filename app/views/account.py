@@ -1,18 +1,25 @@
 """Staff accounts: the admin's user management with organisations, and each org's staff list."""
 from __future__ import annotations
 
-from flask import g
+from flask import flash, g, redirect, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.actions import action
 from flask_appbuilder.fields import QuerySelectMultipleField
 from flask_appbuilder.fieldwidgets import Select2ManyWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.views import UserDBModelView
 from flask_appbuilder.security.sqla.models import Role
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.display import display
+from app.errors import ErrorCollector
 from app.extensions import db
 from app.models import AppUser, Org
+from app.models.mixins import utcnow
 from app.security import roles as r
-from app.services import accounts
+from app.services import accounts, login, passwords
 from app.scope.filters import SCOPED
 from app.views.base import SafeCrudMixin, ScopedModelView
 
@@ -27,11 +34,21 @@ def orgs_text(orgs) -> str:
     return "、".join(org.name for org in orgs or [])
 
 
+def lock_text(locked_until) -> str:
+    """"Locked until …" while a lock lasts, nothing otherwise."""
+    if locked_until is None or locked_until <= utcnow():
+        return ""
+    return _("Locked until %(time)s (UTC)", time=display(locked_until))
+
+
 ACCOUNT_LABELS = {
     "orgs": _l("Organisations"),
     "roles": _l("Role"),
     "last_name": _l("Family name"),
     "first_name": _l("Given name"),
+    "locked_until": _l("Lock"),
+    "must_change_password": _l("Must change password"),
+    "password_changed_at": _l("Password changed at"),
 }
 
 
@@ -62,8 +79,8 @@ class StaffUserAdminView(SafeCrudMixin, UserDBModelView):
 
     datamodel = SQLAInterface(AppUser, db.session)
     label_columns = {**UserDBModelView.label_columns, **ACCOUNT_LABELS}
-    list_columns = ["last_name", "first_name", "username", "email", "active", "roles", "orgs"]
-    formatters_columns = {"roles": roles_text, "orgs": orgs_text}
+    list_columns = ["last_name", "first_name", "username", "email", "active", "roles", "orgs", "locked_until"]
+    formatters_columns = {"roles": roles_text, "orgs": orgs_text, "locked_until": lock_text}
     search_columns = ["username", "last_name", "first_name", "email", "active", "roles", "orgs"]
     add_columns = ["last_name", "first_name", "username", "active", "email", "roles", "orgs", "password", "conf_password"]
     edit_columns = ["last_name", "first_name", "username", "active", "email", "roles", "orgs"]
@@ -72,7 +89,13 @@ class StaffUserAdminView(SafeCrudMixin, UserDBModelView):
         (_l("Personal Info"), {"fields": ["last_name", "first_name", "email"], "expanded": True}),
         (
             _l("Audit Info"),
-            {"fields": ["last_login", "fail_login_count", "created_on", "changed_on"], "expanded": False},
+            {
+                "fields": [
+                    "last_login", "fail_login_count", "locked_until", "must_change_password",
+                    "password_changed_at", "created_on", "changed_on",
+                ],
+                "expanded": False,
+            },
         ),
     ]
     user_show_fieldsets = [
@@ -89,6 +112,43 @@ class StaffUserAdminView(SafeCrudMixin, UserDBModelView):
 
     def validate_item(self, item, is_new):
         accounts.check_staff_account(item)
+        if is_new:
+            errors = ErrorCollector()
+            for problem in passwords.policy_problems(item.password):
+                errors.add("password", problem)
+            errors.raise_if_any()
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        # A password chosen by an administrator is only a first-login password (S2).
+        item.must_change_password = True
+        item.password_changed_at = None
+
+    @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock")
+    def unlock(self, items):
+        """Lift the sign-in lock of the selected accounts."""
+        items = items if isinstance(items, list) else [items]
+        unlocked = sum(login.unlock(user, g.user) for user in items)
+        db.session.commit()
+        flash(_("%(count)d account(s) unlocked.", count=unlocked), "success")
+        return redirect(self.get_redirect())
+
+    @expose("/resetmypassword/")
+    def resetmypassword(self):
+        """FAB's "reset my password" needs no current password; ours does."""
+        return redirect(url_for("PasswordView.change"))
+
+    @expose("/userinfo/")
+    @has_access
+    def userinfo(self):
+        """The user's own account page, with the change-password button instead of FAB's reset."""
+        actions = {"userinfoedit": self.actions.get("userinfoedit")}
+        item = self.datamodel.get(g.user.id, self._base_filters)
+        widgets = self._get_show_widget(g.user.id, item, actions=actions, show_fieldsets=self.user_show_fieldsets)
+        self.update_redirect()
+        return self.render_template(
+            "auth/userinfo.html", title=self.user_info_title, widgets=widgets, appbuilder=self.appbuilder
+        )
 
 
 class OrgStaffView(ScopedModelView):

@@ -69,8 +69,16 @@ def dict_formatter(type_code: str):
 
 
 def enum_formatter(labels: dict):
-    """A list/show formatter for enum columns."""
-    return lambda value: str(labels.get(value, value)) if value is not None else ""
+    """A list/show formatter for enum columns (FAB hands over the member or, for plain enums, its value)."""
+    by_value = {getattr(member, "value", member): text for member, text in labels.items()}
+
+    def format_value(value) -> str:
+        if value is None:
+            return ""
+        text = labels.get(value) if value in labels else by_value.get(value, value)
+        return str(text)
+
+    return format_value
 
 
 class DictTypeFilter(BaseFilter):

@@ -14,7 +14,7 @@ from app.models import (
 from app.workflow import profile as rules
 from app.workflow import profile_review
 from conftest import DEMO_PASSWORD
-from factories import UNIT_A, UNIT_C, make_applicant, make_staff, pdf_bytes, user
+from factories import UNIT_A, UNIT_C, make_person, make_staff, pdf_bytes, user
 
 EDUCATION = {
     "start_date": "2004-09-01", "end_date": "2008-07-01", "school": "华南理工大学", "major": "机械工程",
@@ -36,14 +36,14 @@ def _count(model, **where) -> int:
 @pytest.fixture
 def applicant(app):
     with app.app_context():
-        return make_applicant("li_applicant", DEMO_PASSWORD, UNIT_A).id
+        return make_person("li_applicant", DEMO_PASSWORD, UNIT_A).id
 
 
 def test_demo_applicant_has_a_complete_approved_profile(app, browser_factory):
     with app.app_context():
         person = user("demo_applicant")
         assert rules.completeness(person.id).complete
-        assert person.id_number == "11010119800101007X"
+        assert person.id_number == "110101198001010037"
     page = browser_factory(app, "demo_applicant").get("/profile/").get_data(as_text=True)
     assert "全省政务数据共享交换平台" in page and "已审核" in page
     assert "广东省工业和信息化厅" in page  # the derived 主管单位

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import Education, RecordStatus
 from app.workflow import profile_review
 from conftest import DEMO_PASSWORD
-from factories import UNIT_C, make_applicant, user
+from factories import UNIT_C, make_person, user
 
 RECORD = {"start_date": "2004-09-01", "end_date": "2008-07-01", "school": "华南理工大学", "major": "机械工程",
           "education": "21", "study_mode": "full_time"}
@@ -30,7 +30,7 @@ def own_education_ids(app, username):
 @pytest.fixture
 def b_headers(app):
     with app.app_context():
-        make_applicant("api_b", DEMO_PASSWORD, UNIT_C, birth="19910101")
+        make_person("api_b", DEMO_PASSWORD, UNIT_C, birth="19910101")
     return token(app.test_client(), "api_b")
 
 

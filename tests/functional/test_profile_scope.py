@@ -32,7 +32,7 @@ def world(shared_app):
     with shared_app.app_context():
         f.make_staff("unit_b_reviewer", r.UNIT_REVIEWER, [f.UNIT_B], DEMO_PASSWORD)
         f.make_staff("sup2_reviewer", r.SUPERVISOR_REVIEWER, [f.SUPERVISOR_2], DEMO_PASSWORD)
-        b = f.make_applicant("applicant_b", DEMO_PASSWORD, f.UNIT_C, birth="19900101")
+        b = f.make_person("applicant_b", DEMO_PASSWORD, f.UNIT_C, birth="19900101")
         b_id = b.id
         db.session.remove()
     browser = Browser(shared_app)
