@@ -4,6 +4,10 @@ from app.models.account import (
     AppealStatus, AppUser, CaptchaChallenge, Country, Gender, LoginChannel, LoginLog, LoginOutcome,
     PasswordAppeal, SecurityAnswer, user_org,
 )
+from app.models.application import (
+    APP_STATE_LABELS, BUSINESS_TYPE_LABELS, FINAL_STATES, Application, ApplicationEvent, ApplicationMaterial,
+    AppState, BusinessType, application_achievement, application_publication,
+)
 from app.models.attachment import Attachment
 from app.models.audit import OperationLog
 from app.models.profile import (
@@ -19,6 +23,16 @@ from app.models.dictionary import DictItem, DictType
 from app.models.org import ORG_KIND_LABELS, ORG_STATUS_LABELS, Org, OrgKind, OrgStatus
 
 __all__ = [
+    "APP_STATE_LABELS",
+    "BUSINESS_TYPE_LABELS",
+    "FINAL_STATES",
+    "Application",
+    "ApplicationEvent",
+    "ApplicationMaterial",
+    "AppState",
+    "BusinessType",
+    "application_achievement",
+    "application_publication",
     "ACHIEVEMENT_CATEGORY_LABELS",
     "ASSESSMENT_LABELS",
     "EMPLOYER_NATURE_LABELS",

@@ -1,0 +1,47 @@
+"""Working days: weekends and official holidays skipped, 调休 make-up days counted (chinese-calendar).
+
+Extra closed days can be configured (`EXTRA_HOLIDAYS`, ISO dates) for local holidays; years the calendar
+package does not know yet fall back to Monday–Friday.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import chinese_calendar
+from flask import current_app, has_app_context
+
+
+def _extra_holidays() -> set[dt.date]:
+    if not has_app_context():
+        return set()
+    return {dt.date.fromisoformat(day) for day in current_app.config.get("EXTRA_HOLIDAYS", ())}
+
+
+def is_workday(day: dt.date) -> bool:
+    """Whether people work on `day`."""
+    if day in _extra_holidays():
+        return False
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def add_workdays(start: dt.date, days: int) -> dt.date:
+    """The date on which `days` full working days after `start` have passed (start itself not counted)."""
+    day = start
+    counted = 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if is_workday(day):
+            counted += 1
+    return day
+
+
+def workdays_between(start: dt.date, end: dt.date) -> int:
+    """Working days after `start` up to and including `end`."""
+    count, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        count += is_workday(day)
+    return count

@@ -1,0 +1,148 @@
+"""The automatic check at submission (SPEC §5.1): named rules, each with its Chinese message, all run together."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+from flask_babel import gettext as _
+from sqlalchemy import extract, func, select
+
+from app.extensions import db
+from app.models import Application, AppState, BasicInfo, BusinessType, FINAL_STATES, Org, OrgKind, OrgStatus
+from app.services import dictionaries
+from app.workflow import ladder
+from app.workflow.forms import FORMS, SUMMARY_MIN_CHARS, TITLED, WITH_MATERIALS
+from app.workflow.profile import completeness
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the automatic check: its name, the types it applies to, and the check itself."""
+
+    name: str
+    types: tuple[BusinessType, ...]
+    check: Callable[[Application], list[str]]
+
+
+def profile_complete(application: Application) -> list[str]:
+    """The profile's required sections are complete and approved (seed 001 §5.1)."""
+    report = completeness(application.user_id)
+    return [] if report.complete else [report.message()]
+
+
+def required_fields(application: Application) -> list[str]:
+    """Every required field of the type's form is filled; the commitment is ticked."""
+    missing = []
+    for spec in FORMS[application.business_type]:
+        value = (application.form or {}).get(spec.key)
+        if spec.required and (value in (None, "", False) or (isinstance(value, str) and not value.strip())):
+            missing.append(str(spec.label))
+    if application.business_type in TITLED:
+        for value, label in ((application.series, _("Professional series")), (application.title, _("Title applied for"))):
+            if not value:
+                missing.append(label)
+    return [_("Please fill in: %(fields)s.", fields="、".join(missing))] if missing else []
+
+
+def title_in_series(application: Application) -> list[str]:
+    """The title and specialty applied for belong to the chosen series."""
+    problems = []
+    if application.title and dictionaries.attr("title", application.title, "series") != application.series:
+        problems.append(_("The title applied for does not belong to the chosen series."))
+    if application.specialty and dictionaries.attr("specialty", application.specialty, "series") not in (
+            None, application.series):
+        problems.append(_("The specialty does not belong to the chosen series."))
+    return problems
+
+
+def not_cross_level(application: Application) -> list[str]:
+    """逐级申报: the title is the next one above the current title, unless 破格 is claimed with a reason."""
+    if not application.title or application.business_type == BusinessType.out_of_province:
+        return []
+    if application.exceptional:
+        return [] if (application.exceptional_reason or "").strip() else [
+            _("An exceptional (破格) application needs its reason.")]
+    current = db.session.scalar(select(BasicInfo.current_title).where(BasicInfo.user_id == application.user_id))
+    if application.title in ladder.next_titles(current, application.series):
+        return []
+    return [_("Titles are applied for level by level: %(title)s is not the next title after your current title "
+              "(%(current)s).", title=dictionaries.label("title", application.title),
+              current=dictionaries.label("title", current) or _("None"))]
+
+
+def not_terminated_this_year(application: Application) -> list[str]:
+    """资格不符终止审核 bars the same business for the rest of the year."""
+    year = dt.date.today().year
+    barred = db.session.scalar(
+        select(func.count()).select_from(Application).where(
+            Application.user_id == application.user_id, Application.business_type == application.business_type,
+            Application.state == AppState.terminated, extract("year", Application.finished_at) == year,
+        )
+    )
+    return [_("An application of this business was terminated this year; you may apply again next year.")] \
+        if barred else []
+
+
+def one_open_application(application: Application) -> list[str]:
+    """At most one open application per business."""
+    others = db.session.scalar(
+        select(func.count()).select_from(Application).where(
+            Application.user_id == application.user_id, Application.business_type == application.business_type,
+            Application.id != application.id, Application.state.not_in(FINAL_STATES + (AppState.draft,)),
+        )
+    )
+    return [_("You already have an application of this business in progress.")] if others else []
+
+
+def materials_listed(application: Application) -> list[str]:
+    """The paper materials to hand in are listed."""
+    return [] if application.materials else [_("Please list the paper materials you will hand in.")]
+
+
+def achievements_selected(application: Application) -> list[str]:
+    """An evaluation names at least one approved achievement of the profile."""
+    return [] if application.achievements else [_("Please select at least one professional achievement.")]
+
+
+def summary_long_enough(application: Application) -> list[str]:
+    """省外来粤: the summary of work in Guangdong has at least 500 characters."""
+    summary = "".join((application.form or {}).get("summary", "").split())
+    if len(summary) >= SUMMARY_MIN_CHARS:
+        return []
+    return [_("The work summary must have at least %(n)d characters (now %(count)d).", n=SUMMARY_MIN_CHARS,
+              count=len(summary))]
+
+
+def new_unit_valid(application: Application) -> list[str]:
+    """人事管理单位变更: the new unit is an active unit other than the current one."""
+    raw = (application.form or {}).get("new_unit_id")
+    unit = db.session.get(Org, int(raw)) if str(raw or "").isdigit() else None
+    if unit is None or unit.kind != OrgKind.unit or unit.status != OrgStatus.active:
+        return [_("Please choose an active personnel management unit.")]
+    current = db.session.scalar(select(BasicInfo.unit_id).where(BasicInfo.user_id == application.user_id))
+    return [_("The new unit is your current unit.")] if unit.id == current else []
+
+
+ALL = tuple(BusinessType)
+RULES: tuple[Rule, ...] = (
+    Rule("profile_complete", ALL, profile_complete),
+    Rule("required_fields", ALL, required_fields),
+    Rule("title_in_series", TITLED, title_in_series),
+    Rule("not_cross_level", TITLED, not_cross_level),
+    Rule("not_terminated_this_year", ALL, not_terminated_this_year),
+    Rule("one_open_application", ALL, one_open_application),
+    Rule("materials_listed", WITH_MATERIALS, materials_listed),
+    Rule("achievements_selected", (BusinessType.evaluation, BusinessType.entrusted), achievements_selected),
+    Rule("summary_long_enough", (BusinessType.out_of_province,), summary_long_enough),
+    Rule("new_unit_valid", (BusinessType.unit_change,), new_unit_valid),
+)
+
+
+def run(application: Application) -> list[str]:
+    """Every failing rule's message for this application (empty: it passes)."""
+    messages: list[str] = []
+    for rule in RULES:
+        if application.business_type in rule.types:
+            messages.extend(str(message) for message in rule.check(application))
+    return messages
