@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(security_group)
     app.cli.add_command(dict_group)
     app.cli.add_command(demo_group)
+    app.cli.add_command(workflow_group)
 
 
 @click.command("setup")
@@ -84,3 +85,28 @@ def demo_load() -> None:
 
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.username:<16} {account.role}")
+
+
+@click.group("workflow")
+def workflow_group() -> None:
+    """The title businesses' workflow."""
+
+
+@workflow_group.command("tick")
+@with_appcontext
+def workflow_tick() -> None:
+    """Apply time-driven transitions that are due (公示 ended, correction deadline passed); safe to repeat."""
+    from app.workflow import tick
+
+    click.echo(f"workflow tick: {tick.run()} transitions applied")
+
+
+@workflow_group.command("graph")
+@click.argument("business_type")
+@with_appcontext
+def workflow_graph(business_type: str) -> None:
+    """Print one business's flow chart as SVG (the same chart the pages show)."""
+    from app.models import BusinessType
+    from app.workflow import chart, engine
+
+    click.echo(chart.flow_chart_svg(engine.business(BusinessType(business_type))))

@@ -163,8 +163,9 @@ EVALUATION = register(Business(
     + _level(S.unit_review, Actor.unit, S.unit_publicity, approve=_l("Approve and publicise"),
              effects=(start_publicity,))
     + (
-        Transition("forward", (S.unit_publicity,), S.supervisor_review, Actor.unit,
-                   _l("Forward after the publicity"), (publicity_over,)),
+        # Time-driven: `workflow tick` (or the next read) moves it on once the 公示 has run its course.
+        Transition("publicity_end", (S.unit_publicity,), S.supervisor_review, Actor.system,
+                   _l("Publicity period over"), (publicity_over,)),
         Transition("return", (S.unit_publicity,), S.returned, Actor.unit, _l("Return for correction"),
                    reason_required=True, effects=(mark_returned,), style="warning"),
         Transition("terminate", (S.unit_publicity,), S.terminated, Actor.unit, _l("Terminate (not eligible)"),
@@ -173,8 +174,8 @@ EVALUATION = register(Business(
     + _level(S.supervisor_review, Actor.supervisor, S.committee_acceptance)
     + _level(S.committee_acceptance, Actor.committee, S.in_review, approve=_l("Accept for evaluation"))
     + (
-        Transition("end_publicity", (S.result_publicity,), S.authority_confirm, Actor.committee,
-                   _l("Close the result publicity"), (publicity_over,)),
+        Transition("result_publicity_end", (S.result_publicity,), S.authority_confirm, Actor.system,
+                   _l("Result publicity period over"), (publicity_over,)),
     )
     + _level(S.authority_confirm, Actor.authority, S.completed, approve=_l("Confirm and file")),
 ))

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import (
     Achievement, AppState, Application, ApplicationEvent, ApplicationMaterial, BasicInfo, BusinessType,
 )
-from app.workflow import engine
+from app.workflow import engine, tick
 from conftest import DEMO_PASSWORD
 from factories import COMMITTEE, SUPERVISOR_1, UNIT_A, UNIT_B, UNIT_C, make_staff, org, user
 
@@ -183,10 +183,13 @@ def test_evaluation_goes_through_unit_publicity_to_the_committee(app):
         application = db.session.get(Application, app_id)
         assert application.state == AppState.unit_publicity and application.publicity_until > dt.date.today()
         with pytest.raises(ValidationFailed, match="公示"):
-            fire(app_id, "forward", "demo_unit")
+            fire(app_id, "publicity_end")
+        with pytest.raises(DomainError):
+            fire(app_id, "publicity_end", "demo_unit")  # time moves it on, not a person
         application.publicity_until = dt.date.today() - dt.timedelta(days=1)
         db.session.commit()
-        fire(app_id, "forward", "demo_unit")
+        assert tick.run() == 1
+        assert tick.run() == 0  # idempotent
         fire(app_id, "approve", "demo_supervisor")
         assert state(app_id) == AppState.committee_acceptance
         fire(app_id, "approve", "demo_committee")

@@ -1,0 +1,65 @@
+"""Time-driven transitions (公示 ending, correction deadlines passing), run by `flask --app run workflow tick`.
+
+The same catch-up runs lazily when an application is read, so nothing depends on the scheduler being on time.
+Two ticks at once are harmless: each transition is a conditional update, and the loser skips the application.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_, select
+
+from app.errors import DomainError
+from app.extensions import db
+from app.models import AppState, Application
+from app.models.mixins import utcnow
+from app.workflow import engine
+
+# States a system transition may leave, with the date column that makes it due.
+_DUE = (
+    (AppState.returned, Application.correction_deadline),
+    (AppState.unit_publicity, Application.publicity_until),
+    (AppState.result_publicity, Application.publicity_until),
+)
+
+
+def catch_up(application: Application) -> int:
+    """Apply every system transition that is due on this application; returns how many ran."""
+    applied = 0
+    while True:
+        due = [t for t in engine.business(application.business_type).transitions_from(application.state)
+               if t.actor == engine.Actor.system]
+        fired = False
+        for transition in due:
+            context = engine.Context(actor=None, role="system", org=None, now=utcnow())
+            if any(guard(application, context) for guard in transition.guards):
+                continue
+            try:
+                application = engine.apply(application.id, transition.event, None, seen_version=application.version)
+            except DomainError:
+                db.session.rollback()
+                db.session.refresh(application)
+                return applied
+            applied += 1
+            fired = True
+            break
+        if not fired:
+            return applied
+
+
+def run(today: dt.date | None = None, batch: int = 500) -> int:
+    """Catch up every application whose deadline or publicity end has passed; returns transitions applied."""
+    today = today or dt.date.today()
+    condition = or_(*[(Application.state == state) & (column < today) for state, column in _DUE])
+    total = 0
+    last_id = 0
+    while True:
+        ids = list(db.session.scalars(
+            select(Application.id).where(condition, Application.id > last_id).order_by(Application.id).limit(batch)
+        ))
+        if not ids:
+            return total
+        for application_id in ids:
+            application = db.session.get(Application, application_id)
+            total += catch_up(application)
+        last_id = ids[-1]
