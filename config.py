@@ -103,6 +103,12 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_KB", 1024) * 1024
 MAX_PAGE_SIZE = 100
 DICTIONARY_CACHE_SECONDS = env_int("DICTIONARY_CACHE_SECONDS", 60)
 
+# Title businesses: working days for corrections and for each 公示; the certificate number pattern
+# ({year}, {kind}: P 评审 R 认定 C 确认 B 补发, {seq}: a per-year-and-kind counter).
+CORRECTION_WORKDAYS = env_int("CORRECTION_WORKDAYS", 10)
+PUBLICITY_WORKDAYS = env_int("PUBLICITY_WORKDAYS", 5)
+CERTIFICATE_NUMBER_PATTERN = env_str("CERTIFICATE_NUMBER_PATTERN", "粤职{year}{kind}{seq:06d}")
+
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "Demo@2026zp")
 
 # ----- accounts (registration, login, recovery) -----

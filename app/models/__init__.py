@@ -10,6 +10,7 @@ from app.models.application import (
 )
 from app.models.attachment import Attachment
 from app.models.audit import OperationLog
+from app.models.certificate import CERTIFICATE_STATUS_LABELS, Certificate, CertificateCounter, CertificateStatus
 from app.models.profile import (
     ACHIEVEMENT_CATEGORY_LABELS, ASSESSMENT_LABELS, EMPLOYER_NATURE_LABELS, PUBLICATION_KIND_LABELS,
     RECORD_STATUS_LABELS, UNDER_REVIEW, Achievement, AchievementCategory, AssessmentResult, BasicInfo,
@@ -23,6 +24,10 @@ from app.models.dictionary import DictItem, DictType
 from app.models.org import ORG_KIND_LABELS, ORG_STATUS_LABELS, Org, OrgKind, OrgStatus
 
 __all__ = [
+    "CERTIFICATE_STATUS_LABELS",
+    "Certificate",
+    "CertificateCounter",
+    "CertificateStatus",
     "APP_STATE_LABELS",
     "BUSINESS_TYPE_LABELS",
     "FINAL_STATES",

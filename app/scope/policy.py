@@ -6,7 +6,7 @@ from typing import Callable
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from app.models import (
-    Achievement, AppUser, Attachment, BasicInfo, Education, ExamScore, Honour, Org, Position, ProfileReview,
+    Achievement, AppUser, Attachment, BasicInfo, Certificate, Education, ExamScore, Honour, Org, Position, ProfileReview,
     ProfileReviewEvent, Publication, Training, WorkExperience, user_org,
 )
 from app.scope.resolve import Scope, current_scope
@@ -88,6 +88,7 @@ for _model in (BasicInfo, Education, WorkExperience, Position, Training, ExamSco
                Honour):
     _register_person_owned(_model, "user_id")
 _register_person_owned(Attachment, "owner_id")
+_register_person_owned(Certificate, "holder_id")
 _register_person_owned(ProfileReviewEvent, "profile_user_id")
 
 

@@ -32,6 +32,7 @@ PROFILE_RECORD = "ProfileRecord"
 PROFILE_FILE = "ProfileFile"
 PROFILE_REVIEW = "ProfileReview"
 PROFILE_API = "ProfileApi"
+MY_CERTIFICATE = "MyCertificate"
 OPENAPI = "OpenApi"
 LOGIN_LOG = "LoginLog"
 PASSWORD_APPEAL = "PasswordAppeal"
@@ -48,6 +49,7 @@ MENU_ORGS = "Organisations"
 MENU_OPERATION_LOG = "Operation Log"
 MENU_PERSONAL = "Personal"
 MENU_PROFILE = "Profile Maintenance"
+MENU_MY_CERTIFICATES = "My Certificates"
 MENU_REVIEW = "Review"
 MENU_PROFILE_REVIEWS = "Profile Reviews"
 MENU_LOGIN_LOG = "Login Log"
@@ -93,6 +95,7 @@ _DICTIONARY_MENUS = (MENU_BASIC_DATA, MENU_DICT_TYPES, MENU_DICT_ITEMS)
 _PROFILE_OWNER = (
     on(PROFILE, "can_read", "can_write") + on(PROFILE_RECORD, *READ, *WRITE) + on(PROFILE_FILE, "can_read")
     + on(PROFILE_API, "can_get", "can_post", "can_put", "can_delete") + on(OPENAPI, "can_get")
+    + on(MY_CERTIFICATE, *READ)
 )
 _PROFILE_REVIEWER = on(PROFILE_REVIEW, *READ, "can_decide") + on(PROFILE_FILE, "can_read")
 _PROFILE_REVIEW_MENUS = (MENU_REVIEW, MENU_PROFILE_REVIEWS)
@@ -134,7 +137,7 @@ ROLES: dict[str, RoleSpec] = {
             APPLICANT,
             _l("Individual applicant"),
             grants=_PROFILE_OWNER,
-            menus=(MENU_PERSONAL, MENU_PROFILE),
+            menus=(MENU_PERSONAL, MENU_PROFILE, MENU_MY_CERTIFICATES),
             is_staff=False,
         ),
     )

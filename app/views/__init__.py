@@ -13,6 +13,7 @@ from app.views.password import PasswordView
 from app.views.recovery import RecoveryView
 from app.views.registration import RegistrationView
 from app.views.dictionary import DictItemView, DictTypeView
+from app.views.certificate import CertificateVerifyView, MyCertificateView
 from app.views.org import MyOrgView, OrgAdminView
 from app.views.profile import ProfileFileView, ProfileView
 from app.views.profile_review import ProfileReviewView
@@ -24,6 +25,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(
         ProfileView, r.MENU_PROFILE, label=_l("Personal information maintenance"), icon="fa-id-card",
         category=r.MENU_PERSONAL, category_label=_l("Personal information"), category_icon="fa-user",
+    )
+    appbuilder.add_view(
+        MyCertificateView, r.MENU_MY_CERTIFICATES, label=_l("My certificates"), icon="fa-certificate",
+        category=r.MENU_PERSONAL,
     )
     for section_view in SECTION_VIEWS:
         appbuilder.add_view_no_menu(section_view)
@@ -71,6 +76,11 @@ def register_account_pages(appbuilder: AppBuilder) -> None:
     for view in (CaptchaView, RegistrationView, PasswordView):
         appbuilder.add_view_no_menu(view)
     recovery = appbuilder.add_view_no_menu(RecoveryView)
+    verify = appbuilder.add_view_no_menu(CertificateVerifyView)
+    # The public verification answers only number + code pairs; a budget per address stops enumeration.
+    appbuilder.sm.limiter.shared_limit(
+        lambda: current_app.config["RECOVERY_RATE_LIMIT"], scope="certificate-verification", methods=["POST"]
+    )(verify.blueprint)
     # One budget per client address for every recovery step, so no step can be hammered on its own.
     appbuilder.sm.limiter.shared_limit(
         lambda: current_app.config["RECOVERY_RATE_LIMIT"], scope="account-recovery", methods=["POST"]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AppState, BasicInfo, BusinessType, DictItem, DictType, Org, OrgKind, OrgStatus
 from app.models.org import committee_levels, committee_series
-from app.services import dictionaries, workdays
+from app.services import certificates, dictionaries, workdays
 from app.workflow import checks
 from app.workflow.engine import Actor, Business, Transition, register
 from app.workflow.profile import supervising_org
@@ -103,6 +103,15 @@ def start_publicity(application, context) -> None:
     application.publicity_until = workdays.add_workdays(context.now.date(), days)
 
 
+def issue_certificate(application, context) -> None:
+    """Completion of a titled business issues its certificate (and updates the profile's 当前职称)."""
+    certificates.issue(application, context.now.date())
+
+
+def reissue_certificate(application, context) -> None:
+    certificates.reissue(application, context.now.date())
+
+
 def switch_unit(application, context) -> None:
     """人事管理单位变更 approved: the profile's unit becomes the new one (the 主管单位 follows)."""
     basic = db.session.scalar(select(BasicInfo).where(BasicInfo.user_id == application.user_id))
@@ -149,11 +158,12 @@ def _chain(kind: BusinessType, levels: list[tuple[AppState, Actor]], extra=(), l
 UNIT_CHANGE = _chain(BusinessType.unit_change, [(S.unit_review, Actor.unit)], last_effects=(switch_unit,))
 RECOGNITION = _chain(BusinessType.recognition, [
     (S.unit_review, Actor.unit), (S.supervisor_review, Actor.supervisor), (S.authority_confirm, Actor.authority),
-])
+], last_effects=(issue_certificate,))
 OUT_OF_PROVINCE = _chain(BusinessType.out_of_province, [
     (S.unit_review, Actor.unit), (S.supervisor_review, Actor.supervisor), (S.authority_confirm, Actor.authority),
-])
-REISSUE = _chain(BusinessType.reissue, [(S.unit_review, Actor.unit), (S.authority_confirm, Actor.authority)])
+], last_effects=(issue_certificate,))
+REISSUE = _chain(BusinessType.reissue, [(S.unit_review, Actor.unit), (S.authority_confirm, Actor.authority)],
+                 last_effects=(reissue_certificate,))
 
 EVALUATION = register(Business(
     BusinessType.evaluation,
@@ -177,7 +187,8 @@ EVALUATION = register(Business(
         Transition("result_publicity_end", (S.result_publicity,), S.authority_confirm, Actor.system,
                    _l("Result publicity period over"), (publicity_over,)),
     )
-    + _level(S.authority_confirm, Actor.authority, S.completed, approve=_l("Confirm and file")),
+    + _level(S.authority_confirm, Actor.authority, S.completed, approve=_l("Confirm and file"),
+             effects=(issue_certificate,)),
 ))
 
 ENTRUSTED = register(Business(

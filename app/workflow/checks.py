@@ -10,7 +10,7 @@ from sqlalchemy import extract, func, select
 
 from app.extensions import db
 from app.models import Application, AppState, BasicInfo, BusinessType, FINAL_STATES, Org, OrgKind, OrgStatus
-from app.services import dictionaries
+from app.services import certificates, dictionaries
 from app.workflow import ladder
 from app.workflow.forms import FORMS, SUMMARY_MIN_CHARS, TITLED, WITH_MATERIALS
 from app.workflow.profile import completeness
@@ -124,6 +124,13 @@ def new_unit_valid(application: Application) -> list[str]:
     return [_("The new unit is your current unit.")] if unit.id == current else []
 
 
+def certificate_owned(application: Application) -> list[str]:
+    """补换发: the certificate named is a valid certificate of the applicant."""
+    number = (application.form or {}).get("certificate_no", "")
+    return [] if certificates.owned_valid(application.user_id, number) else [
+        _("No valid certificate of yours has the number %(number)s.", number=number or "—")]
+
+
 ALL = tuple(BusinessType)
 RULES: tuple[Rule, ...] = (
     Rule("profile_complete", ALL, profile_complete),
@@ -136,6 +143,7 @@ RULES: tuple[Rule, ...] = (
     Rule("achievements_selected", (BusinessType.evaluation, BusinessType.entrusted), achievements_selected),
     Rule("summary_long_enough", (BusinessType.out_of_province,), summary_long_enough),
     Rule("new_unit_valid", (BusinessType.unit_change,), new_unit_valid),
+    Rule("certificate_owned", (BusinessType.reissue,), certificate_owned),
 )
 
 

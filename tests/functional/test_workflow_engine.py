@@ -240,3 +240,52 @@ def test_two_approvals_at_once_on_postgresql(app, db_kind):
         approvals = db.session.scalars(select(ApplicationEvent).where(
             ApplicationEvent.application_id == app_id, ApplicationEvent.event == "approve")).all()
         assert len(approvals) == 1
+
+
+def _complete_recognition(title="GC_4") -> int:
+    app_id = draft(title=title)
+    fire(app_id, "submit", "demo_applicant")
+    for reviewer in ("demo_unit", "demo_supervisor", "demo_authority"):
+        fire(app_id, "approve", reviewer)
+    return app_id
+
+
+def test_completion_issues_a_verifiable_certificate_and_updates_the_current_title(app, browser_factory):
+    from app.models import Certificate, CertificateStatus
+
+    with app.app_context():
+        app_id = _complete_recognition()
+        certificate = db.session.scalar(select(Certificate).where(Certificate.application_id == app_id))
+        year = dt.date.today().year
+        assert certificate.number == f"粤职{year}R000001" and len(certificate.verification_code) == 8
+        basic = db.session.scalar(select(BasicInfo).where(BasicInfo.user_id == user("demo_applicant").id))
+        assert basic.current_title == "GC_4"
+        number, code = certificate.number, certificate.verification_code
+    anonymous = browser_factory(app)
+    page = anonymous.post("/verify/", {"number": number, "code": code.lower()}).get_data(as_text=True)
+    assert "有效" in page and "测*人" in page and "高级工程师" in page and "测试人" not in page
+    wrong = anonymous.post("/verify/", {"number": number, "code": "AAAAAAAA"}).get_data(as_text=True)
+    assert "没有与该证书编号和验证码相符的证书" in wrong and "高级工程师" not in wrong
+    mine = browser_factory(app, "demo_applicant").get("/my-certificates/list/").get_data(as_text=True)
+    assert number in mine
+
+    # 补换发: a new certificate linked to the original, which is then marked replaced.
+    with app.app_context():
+        reissue = draft(BusinessType.reissue, title=None,
+                        form={"certificate_no": number, "reissue_reason": "lost"})
+        db.session.get(Application, reissue).series = None
+        db.session.commit()
+        fire(reissue, "submit", "demo_applicant")
+        fire(reissue, "approve", "demo_unit")
+        fire(reissue, "approve", "demo_authority")
+        new = db.session.scalar(select(Certificate).where(Certificate.application_id == reissue))
+        assert new.original.number == number and new.original.status == CertificateStatus.replaced
+        assert new.number == f"粤职{dt.date.today().year}B000001" and new.title == "GC_4"
+
+
+def test_reissue_of_a_certificate_one_does_not_hold_is_refused(app):
+    with app.app_context():
+        app_id = draft(BusinessType.reissue, title=None, form={"certificate_no": "粤职2020P999999",
+                                                               "reissue_reason": "lost"})
+        with pytest.raises(ValidationFailed, match="没有编号为"):
+            fire(app_id, "submit", "demo_applicant")

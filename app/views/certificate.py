@@ -1,0 +1,79 @@
+"""Certificates: the public verification page and the holder's own list."""
+from __future__ import annotations
+
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import no_cache
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, validators
+
+from app.extensions import db
+from app.models import CERTIFICATE_STATUS_LABELS, Certificate, CertificateStatus
+from app.scope.filters import OwnRowsFilter
+from app.security import roles as r
+from app.services import certificates, dictionaries
+from app.views.base import ScopedModelView
+from app.views.fields import dict_formatter, enum_formatter
+
+
+class VerifyForm(FlaskForm):
+    number = StringField(_l("Certificate number"), validators=[validators.InputRequired(), validators.Length(max=40)])
+    code = StringField(_l("Verification code"), validators=[validators.InputRequired(), validators.Length(max=16)])
+
+
+class CertificateVerifyView(BaseView):
+    """证书查验 (no login): number and verification code → validity, the holder's masked name, the title."""
+
+    route_base = "/verify"
+    default_view = "index"
+
+    @expose("/", methods=["GET", "POST"])
+    @no_cache
+    def index(self):
+        form = VerifyForm()
+        result = searched = None
+        if form.validate_on_submit():
+            searched = True
+            certificate = certificates.verify(form.number.data, form.code.data)
+            if certificate is not None:
+                result = {
+                    "number": certificate.number,
+                    "holder": certificates.masked_name(certificate.holder_name),
+                    "title": dictionaries.label("title", certificate.title),
+                    "series": dictionaries.label("title_series", certificate.series),
+                    "issued_on": certificate.issued_on.isoformat(),
+                    "status": str(CERTIFICATE_STATUS_LABELS[certificate.status]),
+                    "valid": certificate.status == CertificateStatus.valid,
+                }
+        return self.render_template("certificate/verify.html", title=_("Certificate verification"), form=form,
+                                    result=result, searched=searched)
+
+
+class MyCertificateView(ScopedModelView):
+    """我的证书: the holder's certificates with their numbers and verification codes."""
+
+    route_base = "/my-certificates"
+    class_permission_name = r.MY_CERTIFICATE
+    datamodel = SQLAInterface(Certificate, db.session)
+    base_permissions = ["can_list", "can_show"]
+    base_filters = [["holder_id", OwnRowsFilter, None]]
+    list_title = show_title = _l("My certificates")
+    label_columns = {
+        "number": _l("Certificate number"), "verification_code": _l("Verification code"),
+        "holder_name": _l("Holder"), "holder": _l("Holder"), "specialty": _l("Specialty"), "series": _l("Professional series"), "title": _l("Title"),
+        "issued_on": _l("Issued on"), "status": _l("Status"), "original": _l("Replaces certificate"),
+        "issuer": _l("Issued by"),
+    }
+    list_columns = ["number", "title", "series", "issued_on", "status"]
+    show_columns = ["number", "verification_code", "holder_name", "series", "title", "issued_on", "issuer",
+                    "status", "original"]
+    search_columns = ["number", "issued_on", "status"]
+    order_columns = ["issued_on"]
+    base_order = ("issued_on", "desc")
+    formatters_columns = {
+        "status": enum_formatter(CERTIFICATE_STATUS_LABELS),
+        "title": dict_formatter("title"),
+        "series": dict_formatter("title_series"),
+    }
