@@ -10,6 +10,9 @@ from app.models.application import (
 )
 from app.models.attachment import Attachment
 from app.models.audit import OperationLog
+from app.models.review_meeting import (
+    VOTE_CHOICE_LABELS, MeetingVote, ReviewBatch, VoteChoice, batch_attendee,
+)
 from app.models.certificate import CERTIFICATE_STATUS_LABELS, Certificate, CertificateCounter, CertificateStatus
 from app.models.profile import (
     ACHIEVEMENT_CATEGORY_LABELS, ASSESSMENT_LABELS, EMPLOYER_NATURE_LABELS, PUBLICATION_KIND_LABELS,
@@ -24,6 +27,11 @@ from app.models.dictionary import DictItem, DictType
 from app.models.org import ORG_KIND_LABELS, ORG_STATUS_LABELS, Org, OrgKind, OrgStatus
 
 __all__ = [
+    "VOTE_CHOICE_LABELS",
+    "MeetingVote",
+    "ReviewBatch",
+    "VoteChoice",
+    "batch_attendee",
     "CERTIFICATE_STATUS_LABELS",
     "Certificate",
     "CertificateCounter",

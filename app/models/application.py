@@ -113,6 +113,8 @@ class Application(TimestampMixin, Model):
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"))
     committee_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"))
     authority_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"))
+    # The committee's batch (评审批次) it was accepted into.
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("review_batch.id"))
     # What is applied for.
     series: Mapped[str | None] = mapped_column(String(20))
     specialty: Mapped[str | None] = mapped_column(String(20))
@@ -134,6 +136,7 @@ class Application(TimestampMixin, Model):
     supervisor = relationship("Org", foreign_keys=[supervisor_id], lazy="joined")
     committee = relationship("Org", foreign_keys=[committee_id], lazy="joined")
     authority = relationship("Org", foreign_keys=[authority_id], lazy="joined")
+    batch = relationship("ReviewBatch", lazy="joined")
     events = relationship("ApplicationEvent", order_by="ApplicationEvent.id", back_populates="application",
                           lazy="selectin")
     materials = relationship("ApplicationMaterial", order_by="ApplicationMaterial.id", lazy="selectin",

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import AppState, BasicInfo, BusinessType, DictItem, DictType, Org, OrgKind, OrgStatus
 from app.models.org import committee_levels, committee_series
 from app.services import certificates, dictionaries, workdays
-from app.workflow import checks
+from app.workflow import checks, meeting
 from app.workflow.engine import Actor, Business, Transition, register
 from app.workflow.profile import supervising_org
 
@@ -43,6 +43,20 @@ def publicity_over(application, context) -> list:
     if until and context.now.date() > until:
         return []
     return [_("The publicity period runs until %(date)s.", date=until.isoformat() if until else "—")]
+
+
+def batch_open(application, context) -> list:
+    if meeting.open_batch(application, context.now.date()) is None:
+        return [_("The committee has no review batch open for this series and level.")]
+    return []
+
+
+def vote_passes(application, context) -> list:
+    return meeting.result_problems(application, want_pass=True)
+
+
+def vote_fails(application, context) -> list:
+    return meeting.result_problems(application, want_pass=False)
 
 
 # ----- effects -----
@@ -79,6 +93,11 @@ def committee_for(series: str | None, level: str | None) -> Org | None:
             Org.id.in_(select(committee_levels.c.org_id).where(committee_levels.c.item_id.in_(level_item))),
         ).order_by(Org.id).limit(1)
     )
+
+
+def join_batch(application, context) -> None:
+    """受理: the application joins the committee's open batch for its series and level."""
+    application.batch = meeting.open_batch(application, context.now.date())
 
 
 def mark_returned(application, context) -> None:
@@ -134,11 +153,12 @@ def _applicant_side(first: AppState) -> tuple[Transition, ...]:
     )
 
 
-def _level(state: AppState, actor: Actor, target: AppState, *, approve=_l("Approve"), effects=()) -> tuple:
+def _level(state: AppState, actor: Actor, target: AppState, *, approve=_l("Approve"), effects=(),
+           guards=()) -> tuple:
     """Approve, return (一次性告知) and terminate at one review level."""
     finishing = (finish,) if target in (S.completed, S.rejected) else ()
     return (
-        Transition("approve", (state,), target, actor, approve, effects=tuple(effects) + finishing),
+        Transition("approve", (state,), target, actor, approve, tuple(guards), effects=tuple(effects) + finishing),
         Transition("return", (state,), S.returned, actor, _l("Return for correction"), reason_required=True,
                    effects=(mark_returned,), style="warning"),
         Transition("terminate", (state,), S.terminated, actor, _l("Terminate (not eligible)"),
@@ -182,8 +202,13 @@ EVALUATION = register(Business(
                    reason_required=True, effects=(finish,), style="danger"),
     )
     + _level(S.supervisor_review, Actor.supervisor, S.committee_acceptance)
-    + _level(S.committee_acceptance, Actor.committee, S.in_review, approve=_l("Accept for evaluation"))
+    + _level(S.committee_acceptance, Actor.committee, S.in_review, approve=_l("Accept for evaluation"),
+             effects=(join_batch,), guards=(batch_open,))
     + (
+        Transition("meeting_pass", (S.in_review,), S.result_publicity, Actor.committee,
+                   _l("Record the meeting result: passed"), (vote_passes,), effects=(start_publicity,)),
+        Transition("meeting_fail", (S.in_review,), S.rejected, Actor.committee,
+                   _l("Record the meeting result: not passed"), (vote_fails,), effects=(finish,), style="danger"),
         Transition("result_publicity_end", (S.result_publicity,), S.authority_confirm, Actor.system,
                    _l("Result publicity period over"), (publicity_over,)),
     )

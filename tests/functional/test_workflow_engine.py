@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import (
-    Achievement, AppState, Application, ApplicationEvent, ApplicationMaterial, BasicInfo, BusinessType,
+    Achievement, AppState, Application, ApplicationEvent, ApplicationMaterial, BasicInfo, BusinessType, ReviewBatch,
 )
 from app.workflow import engine, tick
 from conftest import DEMO_PASSWORD
@@ -192,6 +192,9 @@ def test_evaluation_goes_through_unit_publicity_to_the_committee(app):
         assert tick.run() == 0  # idempotent
         fire(app_id, "approve", "demo_supervisor")
         assert state(app_id) == AppState.committee_acceptance
+        db.session.add(ReviewBatch(committee_id=org(COMMITTEE).id, name="2026年度评审", series="GC", level="4",
+                                   opens_on=dt.date.today(), closes_on=dt.date.today() + dt.timedelta(days=5)))
+        db.session.commit()
         fire(app_id, "approve", "demo_committee")
         assert state(app_id) == AppState.in_review
 

@@ -1,0 +1,107 @@
+"""Review meetings: attendance, votes, and the national quorum and pass rules (人社部令第40号).
+
+Quorum: those present ≥ 2/3 of the committee's members. Pass: yes-votes ≥ 2/3 of those present.
+Every present member votes once for each candidate; nobody votes for another (no proxies).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.errors import DomainError
+from app.extensions import db
+from app.models import AppState, Application, AppUser, MeetingVote, ReviewBatch, VoteChoice
+from app.security import roles as r
+
+
+@dataclass(frozen=True)
+class Tally:
+    members: int
+    present: int
+    yes: int
+    no: int
+    abstain: int
+
+    @property
+    def quorate(self) -> bool:
+        return self.members > 0 and self.present * 3 >= self.members * 2
+
+    @property
+    def complete(self) -> bool:
+        return self.yes + self.no + self.abstain == self.present
+
+    @property
+    def passed(self) -> bool:
+        return self.quorate and self.complete and self.yes * 3 >= self.present * 2
+
+
+def open_batch(application: Application, today: dt.date) -> ReviewBatch | None:
+    """The committee's batch for the application's series and level whose window is open today."""
+    return db.session.scalar(select(ReviewBatch).where(
+        ReviewBatch.committee_id == application.committee_id, ReviewBatch.series == application.series,
+        ReviewBatch.level == application.level, ReviewBatch.opens_on <= today, ReviewBatch.closes_on >= today,
+    ).order_by(ReviewBatch.opens_on))
+
+
+def tally(application: Application) -> Tally:
+    """The votes on one candidate at their batch's meeting."""
+    batch = application.batch
+    if batch is None:
+        return Tally(0, 0, 0, 0, 0)
+    counts = dict(db.session.execute(
+        select(MeetingVote.choice, func.count()).where(
+            MeetingVote.batch_id == batch.id, MeetingVote.application_id == application.id,
+        ).group_by(MeetingVote.choice)
+    ).all())
+    return Tally(
+        members=batch.member_count or 0, present=len(batch.attendees), yes=counts.get(VoteChoice.yes, 0),
+        no=counts.get(VoteChoice.no, 0), abstain=counts.get(VoteChoice.abstain, 0),
+    )
+
+
+def set_attendance(batch: ReviewBatch, experts: list[AppUser]) -> None:
+    """Record who sat: experts of the batch's committee only; the member count is fixed from the committee."""
+    for expert in experts:
+        if not any(role.name == r.EXPERT for role in expert.roles) or batch.committee_id not in {o.id for o in expert.orgs}:
+            raise DomainError(_("%(name)s is not an expert of this committee.", name=expert.full_name))
+    batch.attendees = list(experts)
+    batch.member_count = batch.committee.member_count
+    db.session.commit()
+
+
+def record_vote(batch: ReviewBatch, application: Application, expert: AppUser, choice: VoteChoice) -> None:
+    """One present expert's vote on one candidate of the batch."""
+    if application.batch_id != batch.id or application.state != AppState.in_review:
+        raise DomainError(_("The candidate is not under evaluation in this batch."))
+    if expert not in batch.attendees:
+        raise DomainError(_("Only members present at the meeting vote; there are no proxy votes."))
+    exists = db.session.scalar(select(MeetingVote.id).where(
+        MeetingVote.batch_id == batch.id, MeetingVote.application_id == application.id,
+        MeetingVote.expert_id == expert.id,
+    ))
+    if exists:
+        raise DomainError(_("%(name)s has already voted on this candidate.", name=expert.full_name))
+    db.session.add(MeetingVote(batch_id=batch.id, application_id=application.id, expert_id=expert.id,
+                               choice=choice))
+    db.session.commit()
+
+
+def result_problems(application: Application, want_pass: bool) -> list[str]:
+    """Why recording this result would break the rules (empty: it may be recorded)."""
+    counted = tally(application)
+    if not counted.quorate:
+        return [_("Only %(present)d of %(members)d members attended: fewer than two thirds, so the meeting "
+                  "cannot decide.", present=counted.present, members=counted.members)]
+    if not counted.complete:
+        return [_("Every member present must vote: %(votes)d of %(present)d votes recorded.",
+                  votes=counted.yes + counted.no + counted.abstain, present=counted.present)]
+    if want_pass and not counted.passed:
+        return [_("%(yes)d yes-votes of %(present)d present is less than two thirds: the candidate has not "
+                  "passed.", yes=counted.yes, present=counted.present)]
+    if not want_pass and counted.passed:
+        return [_("%(yes)d of %(present)d present voted yes: the candidate has passed.", yes=counted.yes,
+                  present=counted.present)]
+    return []
