@@ -2,6 +2,7 @@
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.api.manager import OpenApi
 
+from app.api.application import ApplicationApi
 from app.api.profile import PROFILE_APIS
 
 
@@ -12,4 +13,5 @@ def register_apis(appbuilder: AppBuilder) -> None:
     """
     for api in PROFILE_APIS:
         appbuilder.add_api(api)
+    appbuilder.add_api(ApplicationApi)
     appbuilder.add_api(OpenApi)

@@ -6,10 +6,11 @@ from typing import Callable
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from app.models import (
-    Achievement, AppUser, Attachment, BasicInfo, Certificate, Education, ExamScore, Honour, Org, Position, ProfileReview,
-    ProfileReviewEvent, Publication, Training, WorkExperience, user_org,
+    Achievement, AppState, Application, AppUser, Attachment, BasicInfo, Certificate, Education, ExamScore, Honour, Org, Position, ProfileReview,
+    ProfileReviewEvent, Publication, Training, WorkExperience, batch_attendee, user_org,
 )
 from app.scope.resolve import Scope, current_scope
+from app.security import roles as r
 
 Policy = Callable[[Scope], ColumnElement[bool]]
 _POLICIES: dict[type, Policy] = {}
@@ -99,3 +100,19 @@ def _profile_reviews(scope: Scope) -> ColumnElement[bool]:
     if not scope.reaches_orgs:
         return own
     return or_(own, ProfileReview.unit_id.in_(select(Org.id).where(org_clause(scope))))
+
+
+@register_policy(Application)
+def _applications(scope: Scope) -> ColumnElement[bool]:
+    # Own applications always; reviewers see submitted ones of their units (or below), their committee's,
+    # and an expert only those in batches whose meeting they sat in.
+    own = Application.user_id == scope.user_id if scope.user_id else false()
+    if not scope.reaches_orgs:
+        return own
+    reached = [Application.unit_id.in_(select(Org.id).where(org_clause(scope)))]
+    if r.COMMITTEE_OFFICE in scope.role_names and scope.org_ids:
+        reached.append(Application.committee_id.in_(sorted(scope.org_ids)))
+    if r.EXPERT in scope.role_names:
+        reached.append(Application.batch_id.in_(
+            select(batch_attendee.c.batch_id).where(batch_attendee.c.user_id == scope.user_id)))
+    return or_(own, (Application.state != AppState.draft) & or_(*reached))

@@ -33,6 +33,7 @@ PROFILE_FILE = "ProfileFile"
 PROFILE_REVIEW = "ProfileReview"
 PROFILE_API = "ProfileApi"
 MY_CERTIFICATE = "MyCertificate"
+APPLICATION_API = "ApplicationApi"
 OPENAPI = "OpenApi"
 LOGIN_LOG = "LoginLog"
 PASSWORD_APPEAL = "PasswordAppeal"
@@ -96,8 +97,10 @@ _PROFILE_OWNER = (
     on(PROFILE, "can_read", "can_write") + on(PROFILE_RECORD, *READ, *WRITE) + on(PROFILE_FILE, "can_read")
     + on(PROFILE_API, "can_get", "can_post", "can_put", "can_delete") + on(OPENAPI, "can_get")
     + on(MY_CERTIFICATE, *READ)
+    + on(APPLICATION_API, "can_get", "can_post", "can_put", "can_act")
 )
 _PROFILE_REVIEWER = on(PROFILE_REVIEW, *READ, "can_decide") + on(PROFILE_FILE, "can_read")
+_APPLICATION_REVIEWER = on(APPLICATION_API, "can_get", "can_act")
 _PROFILE_REVIEW_MENUS = (MENU_REVIEW, MENU_PROFILE_REVIEWS)
 
 ROLES: dict[str, RoleSpec] = {
@@ -108,28 +111,29 @@ ROLES: dict[str, RoleSpec] = {
         RoleSpec(
             AUTHORITY,
             _l("HRSS authority officer"),
-            grants=_ORG_KEEPER + _DICTIONARY_KEEPER + _PROFILE_REVIEWER,
+            grants=_ORG_KEEPER + _DICTIONARY_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER,
             menus=_ORG_MENUS + _DICTIONARY_MENUS + _PROFILE_REVIEW_MENUS,
         ),
         RoleSpec(
             SUPERVISOR_REVIEWER,
             _l("Supervising department reviewer"),
-            grants=_ORG_KEEPER + _PROFILE_REVIEWER,
+            grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER,
             menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS,
         ),
         RoleSpec(
             UNIT_REVIEWER,
             _l("Employer unit reviewer"),
-            grants=_ORG_KEEPER + _PROFILE_REVIEWER,
+            grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER,
             menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS,
         ),
         RoleSpec(
-            COMMITTEE_OFFICE, _l("Review committee office"), grants=_ORG_KEEPER, menus=_ORG_MENUS
+            COMMITTEE_OFFICE, _l("Review committee office"), grants=_ORG_KEEPER + _APPLICATION_REVIEWER,
+            menus=_ORG_MENUS,
         ),
         RoleSpec(
             EXPERT,
             _l("Review expert"),
-            grants=on(MY_ORG, *READ),
+            grants=on(MY_ORG, *READ) + on(APPLICATION_API, "can_get"),
             menus=(MENU_ORG_INFO, MENU_MY_ORGS),
         ),
         RoleSpec(PROVIDER, _l("Training provider officer"), grants=_ORG_KEEPER, menus=_ORG_MENUS),
