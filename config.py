@@ -106,6 +106,8 @@ DICTIONARY_CACHE_SECONDS = env_int("DICTIONARY_CACHE_SECONDS", 60)
 # Title businesses: working days for corrections and for each 公示; the certificate number pattern
 # ({year}, {kind}: P 评审 R 认定 C 确认 B 补发, {seq}: a per-year-and-kind counter).
 CORRECTION_WORKDAYS = env_int("CORRECTION_WORKDAYS", 10)
+# Local closed days on top of the national calendar, as comma-separated ISO dates.
+EXTRA_HOLIDAYS = tuple(day.strip() for day in (env_str("EXTRA_HOLIDAYS", "") or "").split(",") if day.strip())
 PUBLICITY_WORKDAYS = env_int("PUBLICITY_WORKDAYS", 5)
 CERTIFICATE_NUMBER_PATTERN = env_str("CERTIFICATE_NUMBER_PATTERN", "粤职{year}{kind}{seq:06d}")
 
