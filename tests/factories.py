@@ -126,3 +126,38 @@ def make_applicant(**changes):
     from app.services.registration import register
 
     return register(registration_input(**changes))
+
+
+def race(app, actions, lost: type[Exception]) -> list[str]:
+    """Run each action in its own thread and app context, released at the same moment; "ok" or "lost" each."""
+    import threading
+
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[str] = []
+
+    def run(action) -> None:
+        with app.app_context():
+            try:
+                prepared = action()
+                barrier.wait()
+                prepared()
+                outcomes.append("ok")
+            except lost:
+                outcomes.append("lost")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes)
+
+
+def api_token(client, username: str, password: str) -> dict:
+    """The Authorization header of a JWT from the REST login."""
+    response = client.post("/api/v1/security/login",
+                           json={"username": username, "password": password, "provider": "db"})
+    assert response.status_code == 200, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}

@@ -137,12 +137,12 @@ class Application(TimestampMixin, Model):
     committee = relationship("Org", foreign_keys=[committee_id], lazy="joined")
     authority = relationship("Org", foreign_keys=[authority_id], lazy="joined")
     batch = relationship("ReviewBatch", lazy="joined")
-    events = relationship("ApplicationEvent", order_by="ApplicationEvent.id", back_populates="application",
-                          lazy="selectin")
-    materials = relationship("ApplicationMaterial", order_by="ApplicationMaterial.id", lazy="selectin",
+    # Loaded on access: lists and inboxes show none of these, a detail page reads each once.
+    events = relationship("ApplicationEvent", order_by="ApplicationEvent.id", back_populates="application")
+    materials = relationship("ApplicationMaterial", order_by="ApplicationMaterial.id",
                              cascade="all, delete-orphan")
-    achievements = relationship("Achievement", secondary=application_achievement, lazy="selectin")
-    publications = relationship("Publication", secondary=application_publication, lazy="selectin")
+    achievements = relationship("Achievement", secondary=application_achievement)
+    publications = relationship("Publication", secondary=application_publication)
 
     @property
     def is_final(self) -> bool:

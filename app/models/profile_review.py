@@ -64,9 +64,8 @@ class ProfileReview(Model):
     user = relationship("AppUser", lazy="joined")
     unit = relationship("Org", foreign_keys=[unit_id], lazy="joined")
     supervisor = relationship("Org", foreign_keys=[supervisor_id], lazy="joined")
-    events = relationship(
-        "ProfileReviewEvent", order_by="ProfileReviewEvent.at", back_populates="review", lazy="selectin"
-    )
+    # Loaded on access only: the reviewers' list shows none of them.
+    events = relationship("ProfileReviewEvent", order_by="ProfileReviewEvent.at", back_populates="review")
 
     def __str__(self) -> str:
         return f"{self.user.full_name if self.user else ''} {self.submitted_at:%Y-%m-%d}"

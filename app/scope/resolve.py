@@ -35,6 +35,10 @@ class Scope:
     def reaches_orgs(self) -> bool:
         return self.everything or bool(self.org_ids or self.subtree_paths)
 
+    def reaches_below(self, org) -> bool:
+        """Whether `org` lies in one of the scope's subtrees."""
+        return org is not None and any(org.path.startswith(path) for path in self.subtree_paths)
+
 
 NOBODY = Scope()
 

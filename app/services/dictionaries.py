@@ -159,6 +159,11 @@ def attr(type_code: str, code: str | None, name: str):
     return None
 
 
+def in_series(type_code: str, code: str | None, series: str | None) -> bool:
+    """Whether a series-bound value (title, specialty) belongs to `series`; values without a series fit any."""
+    return attr(type_code, code, "series") in (None, series)
+
+
 def is_valid_code(type_code: str, code: str) -> bool:
     """Whether a code is an active value of the type."""
     return any(entry.code == code and entry.active for entry in entries(type_code))

@@ -50,8 +50,7 @@ def title_in_series(application: Application) -> list[str]:
     problems = []
     if application.title and dictionaries.attr("title", application.title, "series") != application.series:
         problems.append(_("The title applied for does not belong to the chosen series."))
-    if application.specialty and dictionaries.attr("specialty", application.specialty, "series") not in (
-            None, application.series):
+    if application.specialty and not dictionaries.in_series("specialty", application.specialty, application.series):
         problems.append(_("The specialty does not belong to the chosen series."))
     return problems
 

@@ -114,11 +114,6 @@ def all_businesses() -> list[Business]:
 
 # ----- who may act -----
 
-def _reaches_unit(scope: Scope, application: Application) -> bool:
-    unit = application.unit
-    return unit is not None and any(unit.path.startswith(path) for path in scope.subtree_paths)
-
-
 def acting_org(actor_kind: Actor, actor: AppUser, application: Application) -> Org | None:
     """The org in whose name the actor acts on this application."""
     wanted = {
@@ -153,9 +148,9 @@ def may_act(actor_kind: Actor, actor: AppUser | None, application: Application, 
         supervisor = application.supervisor
         if supervisor is not None and supervisor.kind == OrgKind.authority:
             return False  # no supervising department: the authority is the second level
-        return _reaches_unit(scope, application)
+        return scope.reaches_below(application.unit)
     if actor_kind == Actor.authority:
-        return _reaches_unit(scope, application)
+        return scope.reaches_below(application.unit)
     return False
 
 

@@ -151,10 +151,10 @@ def _check_basic(record: BasicInfo, errors: ErrorCollector) -> None:
     elif record.work_start_date and record.current_title_date < record.work_start_date:
         errors.add("current_title_date", _("The title cannot have been obtained before starting work."))
     if record.current_title and record.title_series:
-        if dictionaries.attr("title", record.current_title, "series") not in (None, record.title_series):
+        if not dictionaries.in_series("title", record.current_title, record.title_series):
             errors.add("current_title", _("The current title does not belong to the chosen series."))
     if record.specialty and record.title_series:
-        if dictionaries.attr("specialty", record.specialty, "series") not in (None, record.title_series):
+        if not dictionaries.in_series("specialty", record.specialty, record.title_series):
             errors.add("specialty", _("The specialty does not belong to the chosen series."))
     if record.specialty_years is not None and not 0 <= record.specialty_years <= 60:
         errors.add("specialty_years", _("Enter a number of years between 0 and 60."))

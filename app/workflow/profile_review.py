@@ -121,9 +121,7 @@ def acting_role(review: ProfileReview, actor: AppUser) -> str | None:
         if r.UNIT_REVIEWER in scope.role_names and review.unit_id in scope.org_ids:
             return r.UNIT_REVIEWER
         return None
-    unit_path = review.unit.path
-    reaches_unit = any(unit_path.startswith(path) for path in scope.subtree_paths)
-    if not reaches_unit:
+    if not scope.reaches_below(review.unit):
         return None
     if r.SUPERVISOR_REVIEWER in scope.role_names:
         return r.SUPERVISOR_REVIEWER

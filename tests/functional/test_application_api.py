@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Achievement, Application, AppState
 from conftest import DEMO_PASSWORD
-from factories import UNIT_B, UNIT_C, make_person, make_staff, user
+from factories import UNIT_B, UNIT_C, api_token, make_person, make_staff, user
 
 DRAFT = {
     "business_type": "recognition", "series": "GC", "title": "GC_4",
@@ -17,11 +17,8 @@ DRAFT = {
 }
 
 
-def token(client, username):
-    response = client.post("/api/v1/security/login",
-                           json={"username": username, "password": DEMO_PASSWORD, "provider": "db"})
-    assert response.status_code == 200, response.get_json()
-    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+def token(client, username: str) -> dict:
+    return api_token(client, username, DEMO_PASSWORD)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from app.models import (
 from app.workflow import profile as rules
 from app.workflow import profile_review
 from conftest import DEMO_PASSWORD
-from factories import UNIT_A, UNIT_C, make_person, make_staff, pdf_bytes, user
+from factories import UNIT_A, UNIT_C, make_person, make_staff, pdf_bytes, race, user
 
 EDUCATION = {
     "start_date": "2004-09-01", "end_date": "2008-07-01", "school": "华南理工大学", "major": "机械工程",
@@ -297,33 +297,16 @@ def test_concurrent_decisions_on_postgresql_one_wins(app, applicant, db_kind):
     """Two reviewers decide the same round at the same moment in two connections: exactly one succeeds."""
     if db_kind != "postgresql":
         pytest.skip("row locking under real concurrency is a PostgreSQL property")
-    import threading
-
     _add_required_records(app, applicant)
     review_id = _submit(app, applicant)
     with app.app_context():
         make_staff("unit_a_2", "UnitReviewer", [UNIT_A], DEMO_PASSWORD)
         version = db.session.get(ProfileReview, review_id).version
-    barrier = threading.Barrier(2)
-    outcomes = []
+    def decide_as(username):
+        reviewer = user(username)
+        return lambda: profile_review.decide(review_id, version, reviewer, [])
 
-    def decide(username):
-        with app.app_context():
-            reviewer = user(username)
-            barrier.wait()
-            try:
-                profile_review.decide(review_id, version, reviewer, [])
-                outcomes.append("ok")
-            except profile_review.AlreadyHandled:
-                outcomes.append("lost")
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=decide, args=(name,)) for name in ("demo_unit", "unit_a_2")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(app, [lambda: decide_as("demo_unit"), lambda: decide_as("unit_a_2")], profile_review.AlreadyHandled)
     assert sorted(outcomes) == ["lost", "ok"]
     with app.app_context():
         assert len(db.session.get(ProfileReview, review_id).events) == 2

@@ -8,17 +8,14 @@ from app.extensions import db
 from app.models import Education, RecordStatus
 from app.workflow import profile_review
 from conftest import DEMO_PASSWORD
-from factories import UNIT_C, make_person, user
+from factories import UNIT_C, api_token, make_person, user
 
 RECORD = {"start_date": "2004-09-01", "end_date": "2008-07-01", "school": "华南理工大学", "major": "机械工程",
           "education": "21", "study_mode": "full_time"}
 
 
-def token(client, username: str, password: str = DEMO_PASSWORD) -> dict:
-    response = client.post("/api/v1/security/login",
-                           json={"username": username, "password": password, "provider": "db"})
-    assert response.status_code == 200, response.get_json()
-    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+def token(client, username: str) -> dict:
+    return api_token(client, username, DEMO_PASSWORD)
 
 
 def own_education_ids(app, username):

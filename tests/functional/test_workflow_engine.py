@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-
 import pytest
 from sqlalchemy import select
 
@@ -14,7 +12,7 @@ from app.models import (
 )
 from app.workflow import engine, tick
 from conftest import DEMO_PASSWORD
-from factories import COMMITTEE, SUPERVISOR_1, UNIT_A, UNIT_B, UNIT_C, make_staff, org, user
+from factories import COMMITTEE, SUPERVISOR_1, UNIT_A, UNIT_B, UNIT_C, make_staff, org, race, user
 
 RECOGNITION_FORM = {"education_basis": "21", "graduation_date": "2002-07-01", "work_years": "20",
                     "current_work": "信息系统架构设计", "commitment": True}
@@ -217,26 +215,11 @@ def test_two_approvals_at_once_on_postgresql(app, db_kind):
         app_id = draft()
         fire(app_id, "submit", "demo_applicant")
         seen = db.session.get(Application, app_id).version
-    barrier = threading.Barrier(2)
-    outcomes = []
+    def approve_as(username):
+        reviewer = user(username)
+        return lambda: engine.apply(app_id, "approve", reviewer, seen_version=seen)
 
-    def approve(username):
-        with app.app_context():
-            reviewer = user(username)
-            barrier.wait()
-            try:
-                engine.apply(app_id, "approve", reviewer, seen_version=seen)
-                outcomes.append("ok")
-            except engine.AlreadyHandled:
-                outcomes.append("lost")
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=approve, args=(name,)) for name in ("demo_unit", "unit_a_2")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(app, [lambda: approve_as("demo_unit"), lambda: approve_as("unit_a_2")], engine.AlreadyHandled)
     assert sorted(outcomes) == ["lost", "ok"]
     with app.app_context():
         assert state(app_id) == AppState.supervisor_review
