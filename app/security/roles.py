@@ -34,6 +34,11 @@ PROFILE_REVIEW = "ProfileReview"
 PROFILE_API = "ProfileApi"
 MY_CERTIFICATE = "MyCertificate"
 APPLICATION_API = "ApplicationApi"
+APPLICATION = "Application"                # the applicant's business screens (can_read, can_write)
+APPLICATION_REVIEW = "ApplicationReview"   # reviewers' inboxes and actions (can_list, can_show, can_act)
+REVIEW_BATCH = "ReviewBatch"               # the committee office's batches and meetings
+OBJECTION = "Objection"                    # 异议 raised during 公示
+FLOW_CHART = "FlowChart"                   # 业务整体流程图, readable by every signed-in role
 OPENAPI = "OpenApi"
 LOGIN_LOG = "LoginLog"
 PASSWORD_APPEAL = "PasswordAppeal"
@@ -55,6 +60,14 @@ MENU_REVIEW = "Review"
 MENU_PROFILE_REVIEWS = "Profile Reviews"
 MENU_LOGIN_LOG = "Login Log"
 MENU_PASSWORD_APPEALS = "Password Appeals"
+MENU_BUSINESS = "Online Business"          # 网上业务办理
+MENU_NEW_APPLICATION = "New Application"   # 业务申请
+MENU_TRACKING = "Business Tracking"        # 办理事项跟踪
+MENU_QUERY = "Business Query"              # 业务办理查询
+MENU_FLOW_CHARTS = "Flow Charts"           # 业务整体流程图
+MENU_TODO = "Applications To Do"           # 待办
+MENU_DONE = "Applications Done"            # 已办
+MENU_BATCHES = "Review Batches"            # 评审批次
 
 
 @dataclass(frozen=True)
@@ -97,10 +110,10 @@ _PROFILE_OWNER = (
     on(PROFILE, "can_read", "can_write") + on(PROFILE_RECORD, *READ, *WRITE) + on(PROFILE_FILE, "can_read")
     + on(PROFILE_API, "can_get", "can_post", "can_put", "can_delete") + on(OPENAPI, "can_get")
     + on(MY_CERTIFICATE, *READ)
-    + on(APPLICATION_API, "can_get", "can_post", "can_put", "can_act")
+    + on(APPLICATION_API, "can_get", "can_post", "can_put", "can_act") + on(FLOW_CHART, "can_read")
 )
 _PROFILE_REVIEWER = on(PROFILE_REVIEW, *READ, "can_decide") + on(PROFILE_FILE, "can_read")
-_APPLICATION_REVIEWER = on(APPLICATION_API, "can_get", "can_act")
+_APPLICATION_REVIEWER = on(APPLICATION_API, "can_get", "can_act") + on(FLOW_CHART, "can_read")
 _PROFILE_REVIEW_MENUS = (MENU_REVIEW, MENU_PROFILE_REVIEWS)
 
 ROLES: dict[str, RoleSpec] = {
@@ -133,7 +146,7 @@ ROLES: dict[str, RoleSpec] = {
         RoleSpec(
             EXPERT,
             _l("Review expert"),
-            grants=on(MY_ORG, *READ) + on(APPLICATION_API, "can_get"),
+            grants=on(MY_ORG, *READ) + on(APPLICATION_API, "can_get") + on(FLOW_CHART, "can_read"),
             menus=(MENU_ORG_INFO, MENU_MY_ORGS),
         ),
         RoleSpec(PROVIDER, _l("Training provider officer"), grants=_ORG_KEEPER, menus=_ORG_MENUS),
@@ -141,7 +154,7 @@ ROLES: dict[str, RoleSpec] = {
             APPLICANT,
             _l("Individual applicant"),
             grants=_PROFILE_OWNER,
-            menus=(MENU_PERSONAL, MENU_PROFILE, MENU_MY_CERTIFICATES),
+            menus=(MENU_PERSONAL, MENU_PROFILE, MENU_MY_CERTIFICATES, MENU_BUSINESS, MENU_FLOW_CHARTS),
             is_staff=False,
         ),
     )

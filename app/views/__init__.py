@@ -13,6 +13,7 @@ from app.views.password import PasswordView
 from app.views.recovery import RecoveryView
 from app.views.registration import RegistrationView
 from app.views.dictionary import DictItemView, DictTypeView
+from app.views.flow_chart import FlowChartView
 from app.views.certificate import CertificateVerifyView, MyCertificateView
 from app.views.org import MyOrgView, OrgAdminView
 from app.views.profile import ProfileFileView, ProfileView
@@ -33,6 +34,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     for section_view in SECTION_VIEWS:
         appbuilder.add_view_no_menu(section_view)
     appbuilder.add_view_no_menu(ProfileFileView)
+    appbuilder.add_view(
+        FlowChartView, r.MENU_FLOW_CHARTS, label=_l("Overall business flow charts"), icon="fa-sitemap",
+        category=r.MENU_BUSINESS, category_label=_l("Online business"), category_icon="fa-briefcase",
+    )
     appbuilder.add_view(
         ProfileReviewView, r.MENU_PROFILE_REVIEWS, label=_l("Profile reviews"), icon="fa-check-square-o",
         category=r.MENU_REVIEW, category_label=_l("Review"), category_icon="fa-gavel",

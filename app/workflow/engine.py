@@ -21,6 +21,7 @@ from app.models.mixins import utcnow
 from app.scope.resolve import Scope, resolve_scope
 from app.security import roles as r
 from app.services import audit
+from app.workflow.forms import sections_of
 
 
 class Actor(enum.Enum):
@@ -181,7 +182,7 @@ def apply(application_id: int, event: str, actor: AppUser | None, *, seen_versio
     role = ACTOR_ROLES.get(transition.actor, "system")
     context = Context(
         actor=actor, role=role, org=acting_org(transition.actor, actor, application) if actor else None,
-        now=utcnow(), reason=(reason or "").strip() or None, section_comments=_clean(section_comments),
+        now=utcnow(), reason=(reason or "").strip() or None, section_comments=_clean(section_comments, sections_of(application.business_type)),
         payload=dict(payload or {}),
     )
     problems: list[str] = []
@@ -230,11 +231,11 @@ def open_for_review(application: Application, actor: AppUser) -> None:
     db.session.refresh(application)
 
 
-def _clean(comments: dict | None) -> dict:
-    """Per-section comments without empty ones, each at most 500 characters."""
+def _clean(comments: dict | None, sections: tuple[str, ...]) -> dict:
+    """Per-section comments on the type's own sections, without empty ones, each at most 500 characters."""
     cleaned = {}
     for section, comment in (comments or {}).items():
-        text = (comment or "").strip()
-        if text:
-            cleaned[str(section)[:40]] = text[:500]
+        text = str(comment or "").strip()
+        if text and section in sections:
+            cleaned[section] = text[:500]
     return cleaned

@@ -87,3 +87,23 @@ TITLED = (BusinessType.recognition, BusinessType.evaluation, BusinessType.entrus
 WITH_MATERIALS = (BusinessType.recognition, BusinessType.evaluation, BusinessType.entrusted,
                   BusinessType.out_of_province, BusinessType.reissue)
 SUMMARY_MIN_CHARS = 500
+
+# The parts of an application a reviewer comments on when returning it (一次性告知), and the tabs of its detail page.
+SECTION_LABELS = {
+    "info": _l("Application information"),
+    "achievements": _l("Professional work and achievements"),
+    "publications": _l("Academic output"),
+    "materials": _l("List of materials"),
+    "profile": _l("Personal information"),
+}
+WITH_RECORDS = (BusinessType.evaluation, BusinessType.entrusted)
+
+
+def sections_of(kind: BusinessType) -> tuple[str, ...]:
+    """The sections of one business type, in the order of the manual's wizard."""
+    sections = ["info"]
+    if kind in WITH_RECORDS:
+        sections += ["achievements", "publications"]
+    if kind in WITH_MATERIALS:
+        sections.append("materials")
+    return tuple(sections) + ("profile",)

@@ -42,3 +42,17 @@ def test_cli_prints_the_chart_and_runs_the_tick(shared_app):
     assert graph.exit_code == 0 and graph.output.startswith("<svg") and "评委会" in graph.output
     tick = runner.invoke(args=["workflow", "tick"])
     assert tick.exit_code == 0 and "0 transitions applied" in tick.output
+
+
+@pytest.mark.parametrize("username", ["demo_applicant", "demo_unit", "demo_committee", "demo_expert"])
+def test_every_role_reads_the_charts_page_drawn_from_the_table(shared_app, browser_factory, username):
+    browser = browser_factory(shared_app, username)
+    page = browser.get("/flow-charts/?type=entrusted").get_data(as_text=True)
+    assert 'data-business="entrusted"' in page and 'data-event="record_pass"' in page
+    assert "用人单位审核人" in page and "系统（时限）" in page  # the legend names the acting roles in Chinese
+    assert browser.get("/flow-charts/?type=nonsense").status_code == 404
+
+
+def test_anonymous_visitors_do_not_reach_the_charts(shared_app):
+    response = shared_app.test_client().get("/flow-charts/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
