@@ -109,6 +109,8 @@ CORRECTION_WORKDAYS = env_int("CORRECTION_WORKDAYS", 10)
 # Local closed days on top of the national calendar, as comma-separated ISO dates.
 EXTRA_HOLIDAYS = tuple(day.strip() for day in (env_str("EXTRA_HOLIDAYS", "") or "").split(",") if day.strip())
 PUBLICITY_WORKDAYS = env_int("PUBLICITY_WORKDAYS", 5)
+# Working days each review level has to handle an application that reached it (the 待办 inbox's due date).
+REVIEW_DUE_WORKDAYS = env_int("REVIEW_DUE_WORKDAYS", 10)
 CERTIFICATE_NUMBER_PATTERN = env_str("CERTIFICATE_NUMBER_PATTERN", "粤职{year}{kind}{seq:06d}")
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "Demo@2026zp")

@@ -93,6 +93,7 @@ class Application(TimestampMixin, Model):
         Index("ix_application_state_unit", "state", "unit_id", "submitted_at"),
         Index("ix_application_state_committee", "state", "committee_id", "submitted_at"),
         Index("ix_application_type_state_series", "business_type", "state", "series"),
+        Index("ix_application_state_entered", "state", "state_entered_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -127,6 +128,8 @@ class Application(TimestampMixin, Model):
     # The end of a running 公示 (unit-level or result), in working days from its start.
     publicity_until: Mapped[dt.date | None] = mapped_column(Date)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # When it reached its current state: inboxes sort on it and derive each level's due date from it.
+    state_entered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # Bumped by every transition; a transition names the version it saw (concurrent actions: one wins).
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

@@ -198,7 +198,7 @@ def apply(application_id: int, event: str, actor: AppUser | None, *, seen_versio
         update(Application)
         .where(Application.id == application.id, Application.state == source,
                Application.version == application.version)
-        .values(state=target, version=Application.version + 1)
+        .values(state=target, state_entered_at=context.now, version=Application.version + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
