@@ -1,12 +1,18 @@
 """Test data beyond the demo province: extra staff, orgs, and lookups by name."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
-from app.models import AppUser, Org, OrgKind  # noqa: F401 - AppUser is used by the tests too
+from app.models import (  # noqa: F401 - AppUser is used by the tests too
+    Achievement, Application, ApplicationMaterial, AppState, AppUser, BusinessType, Org, OrgKind, ReviewBatch,
+)
+from app.security import roles as r
 from app.services.orgs import place_in_tree
+from app.workflow import engine, tick
 
 UNIT_A = "广东省电子信息技术研究院"          # demo_unit's unit, under 广东省工业和信息化厅
 UNIT_B = "广东华南智能装备有限公司"          # a sibling of A under the same supervisor
@@ -161,3 +167,69 @@ def api_token(client, username: str, password: str) -> dict:
                            json={"username": username, "password": password, "provider": "db"})
     assert response.status_code == 200, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+# ----- title businesses -----
+
+EVALUATION_FORM = {"person_type": "01", "current_work": "架构设计", "years_in_field": "18", "fulltime_education": "21",
+                   "experience_met": True, "experience_detail": "主持省级平台建设", "achievement_met": True,
+                   "achievement_reason": "主持完成省部级项目", "work_summary": "近五年主要工作……", "commitment": True}
+
+
+def _fire(app_id, event, username=None, **kwargs):
+    return engine.apply(app_id, event, user(username) if username else None, **kwargs)
+
+
+def end_publicity(app_id: int) -> None:
+    """Let a running 公示 end (yesterday) and run the tick, which moves the application on."""
+    application = db.session.get(Application, app_id)
+    application.publicity_until = dt.date.today() - dt.timedelta(days=1)
+    db.session.commit()
+    assert tick.run() == 1
+
+
+def open_batch_for(committee_name: str = COMMITTEE, series: str = "GC", level: str = "4"):
+    """A batch of the committee whose application window is open today."""
+    today = dt.date.today()
+    batch = ReviewBatch(committee_id=org(committee_name).id, name="2026年度工程系列高级职称评审", series=series,
+                        level=level, opens_on=today - dt.timedelta(days=10), closes_on=today + dt.timedelta(days=30),
+                        meeting_date=today + dt.timedelta(days=40))
+    db.session.add(batch)
+    db.session.commit()
+    return batch
+
+
+def evaluation_in_unit_publicity(applicant: str = "demo_applicant") -> int:
+    """An evaluation of the applicant submitted and approved by its unit: in the unit-level 公示."""
+    owner = user(applicant)
+    application = Application(business_type=BusinessType.evaluation, user_id=owner.id, series="GC", title="GC_4",
+                              form=dict(EVALUATION_FORM))
+    application.materials.append(ApplicationMaterial(name="职称评审表", copies=2))
+    application.achievements = list(db.session.scalars(select(Achievement).where(Achievement.user_id == owner.id)))
+    db.session.add(application)
+    db.session.commit()
+    app_id = application.id
+    _fire(app_id, "submit", applicant)
+    _fire(app_id, "approve", "demo_unit")
+    return app_id
+
+
+def evaluation_in_review(app=None) -> tuple[int, int]:
+    """An evaluation of demo_applicant accepted into an open batch; returns (application id, batch id)."""
+    app_id = evaluation_in_unit_publicity()
+    batch = open_batch_for()
+    end_publicity(app_id)
+    _fire(app_id, "approve", "demo_supervisor")
+    _fire(app_id, "approve", "demo_committee")
+    application = db.session.get(Application, app_id)
+    assert application.state == AppState.in_review and application.batch_id == batch.id
+    return app_id, batch.id
+
+
+def make_experts(count: int, extra_orgs: tuple[str, ...] = ()) -> list:
+    """Experts of the demo committee named 员专家00, 员专家01, …"""
+    experts = [make_staff(f"expert_{i:02d}", r.EXPERT, [COMMITTEE, *extra_orgs], "Demo@2026zp") for i in range(count)]
+    for index, expert in enumerate(experts):
+        expert.first_name = f"专家{index:02d}"
+    db.session.commit()
+    return experts

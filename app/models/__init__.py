@@ -10,8 +10,9 @@ from app.models.application import (
 )
 from app.models.attachment import Attachment
 from app.models.audit import OperationLog
+from app.models.objection import OBJECTION_STATUS_LABELS, Objection, ObjectionStatus
 from app.models.review_meeting import (
-    VOTE_CHOICE_LABELS, MeetingVote, ReviewBatch, VoteChoice, batch_attendee,
+    VOTE_CHOICE_LABELS, MeetingRecusal, MeetingVote, ReviewBatch, VoteChoice, batch_attendee,
 )
 from app.models.certificate import CERTIFICATE_STATUS_LABELS, Certificate, CertificateCounter, CertificateStatus
 from app.models.profile import (
@@ -27,6 +28,10 @@ from app.models.dictionary import DictItem, DictType
 from app.models.org import ORG_KIND_LABELS, ORG_STATUS_LABELS, Org, OrgKind, OrgStatus
 
 __all__ = [
+    "OBJECTION_STATUS_LABELS",
+    "Objection",
+    "ObjectionStatus",
+    "MeetingRecusal",
     "VOTE_CHOICE_LABELS",
     "MeetingVote",
     "ReviewBatch",

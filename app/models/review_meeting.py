@@ -60,3 +60,17 @@ class MeetingVote(Model):
     choice: Mapped[VoteChoice] = mapped_column(
         Enum(VoteChoice, name="vote_choice", native_enum=False, length=8), nullable=False
     )
+
+
+class MeetingRecusal(Model):
+    """回避: an expert who must not see or vote on one candidate (a colleague, or declared by the office)."""
+
+    __tablename__ = "meeting_recusal"
+    __table_args__ = (UniqueConstraint("batch_id", "application_id", "expert_id", name="uq_meeting_recusal"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("review_batch.id", ondelete="CASCADE"), nullable=False)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), nullable=False,
+                                                index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), nullable=False, index=True)
+    reason: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -6,8 +6,9 @@ from typing import Callable
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from app.models import (
-    Achievement, AppState, Application, AppUser, Attachment, BasicInfo, Certificate, Education, ExamScore, Honour, Org, Position, ProfileReview,
-    ProfileReviewEvent, Publication, Training, WorkExperience, batch_attendee, user_org,
+    Achievement, AppState, Application, AppUser, Attachment, BasicInfo, Certificate, Education, ExamScore, Honour,
+    MeetingRecusal, Objection, Org, Position, ProfileReview, ProfileReviewEvent, Publication, ReviewBatch, Training,
+    WorkExperience, batch_attendee, user_org,
 )
 from app.scope.resolve import Scope, current_scope
 from app.security import roles as r
@@ -113,6 +114,30 @@ def _applications(scope: Scope) -> ColumnElement[bool]:
     if r.COMMITTEE_OFFICE in scope.role_names and scope.org_ids:
         reached.append(Application.committee_id.in_(sorted(scope.org_ids)))
     if r.EXPERT in scope.role_names:
+        recused = select(MeetingRecusal.application_id).where(MeetingRecusal.expert_id == scope.user_id)
         reached.append(Application.batch_id.in_(
-            select(batch_attendee.c.batch_id).where(batch_attendee.c.user_id == scope.user_id)))
+            select(batch_attendee.c.batch_id).where(batch_attendee.c.user_id == scope.user_id))
+            & Application.id.not_in(recused))
     return or_(own, (Application.state != AppState.draft) & or_(*reached))
+
+
+@register_policy(ReviewBatch)
+def _review_batches(scope: Scope) -> ColumnElement[bool]:
+    # The office sees its committees' batches, the authority those of committees in its region, an expert
+    # the batches whose meeting they sat in.
+    terms = []
+    if scope.reaches_orgs and set(scope.role_names) & {r.COMMITTEE_OFFICE, r.AUTHORITY}:
+        terms.append(ReviewBatch.committee_id.in_(select(Org.id).where(org_clause(scope))))
+    if r.EXPERT in scope.role_names and scope.user_id:
+        terms.append(ReviewBatch.id.in_(
+            select(batch_attendee.c.batch_id).where(batch_attendee.c.user_id == scope.user_id)))
+    return or_(*terms) if terms else false()
+
+
+@register_policy(Objection)
+def _objections(scope: Scope) -> ColumnElement[bool]:
+    # An objection is seen by whoever sees its application, except the candidate it is about.
+    if not scope.reaches_orgs:
+        return false()
+    return Objection.application_id.in_(
+        select(Application.id).where(_applications(scope), Application.user_id != scope.user_id))

@@ -68,6 +68,7 @@ MENU_FLOW_CHARTS = "Flow Charts"           # 业务整体流程图
 MENU_TODO = "Applications To Do"           # 待办
 MENU_DONE = "Applications Done"            # 已办
 MENU_BATCHES = "Review Batches"            # 评审批次
+MENU_OBJECTIONS = "Publicity Objections"   # 公示异议
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ _PROFILE_OWNER = (
 _PROFILE_REVIEWER = on(PROFILE_REVIEW, *READ, "can_decide") + on(PROFILE_FILE, "can_read")
 _APPLICATION_REVIEWER = on(APPLICATION_API, "can_get", "can_act") + on(FLOW_CHART, "can_read")
 _PROFILE_REVIEW_MENUS = (MENU_REVIEW, MENU_PROFILE_REVIEWS)
+_OBJECTION_KEEPER = on(OBJECTION, *READ, "can_add", "can_resolve")
+_BATCH_KEEPER = on(REVIEW_BATCH, *READ, *WRITE, "can_meeting")
 
 ROLES: dict[str, RoleSpec] = {
     spec.name: spec
@@ -124,24 +127,26 @@ ROLES: dict[str, RoleSpec] = {
         RoleSpec(
             AUTHORITY,
             _l("HRSS authority officer"),
-            grants=_ORG_KEEPER + _DICTIONARY_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER,
-            menus=_ORG_MENUS + _DICTIONARY_MENUS + _PROFILE_REVIEW_MENUS,
+            grants=_ORG_KEEPER + _DICTIONARY_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER
+            + on(REVIEW_BATCH, *READ) + on(OBJECTION, *READ),
+            menus=_ORG_MENUS + _DICTIONARY_MENUS + _PROFILE_REVIEW_MENUS + (MENU_BATCHES, MENU_OBJECTIONS),
         ),
         RoleSpec(
             SUPERVISOR_REVIEWER,
             _l("Supervising department reviewer"),
-            grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER,
-            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS,
+            grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + on(OBJECTION, *READ),
+            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + (MENU_OBJECTIONS,),
         ),
         RoleSpec(
             UNIT_REVIEWER,
             _l("Employer unit reviewer"),
-            grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER,
-            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS,
+            grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + _OBJECTION_KEEPER,
+            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + (MENU_OBJECTIONS,),
         ),
         RoleSpec(
-            COMMITTEE_OFFICE, _l("Review committee office"), grants=_ORG_KEEPER + _APPLICATION_REVIEWER,
-            menus=_ORG_MENUS,
+            COMMITTEE_OFFICE, _l("Review committee office"),
+            grants=_ORG_KEEPER + _APPLICATION_REVIEWER + _BATCH_KEEPER + _OBJECTION_KEEPER,
+            menus=_ORG_MENUS + (MENU_REVIEW, MENU_BATCHES, MENU_OBJECTIONS),
         ),
         RoleSpec(
             EXPERT,

@@ -14,6 +14,8 @@ from app.views.recovery import RecoveryView
 from app.views.registration import RegistrationView
 from app.views.dictionary import DictItemView, DictTypeView
 from app.views.flow_chart import FlowChartView
+from app.views.objection import ObjectionView
+from app.views.review_batch import ReviewBatchView
 from app.views.certificate import CertificateVerifyView, MyCertificateView
 from app.views.org import MyOrgView, OrgAdminView
 from app.views.profile import ProfileFileView, ProfileView
@@ -41,6 +43,12 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(
         ProfileReviewView, r.MENU_PROFILE_REVIEWS, label=_l("Profile reviews"), icon="fa-check-square-o",
         category=r.MENU_REVIEW, category_label=_l("Review"), category_icon="fa-gavel",
+    )
+    appbuilder.add_view(
+        ReviewBatchView, r.MENU_BATCHES, label=_l("Review batches"), icon="fa-calendar", category=r.MENU_REVIEW,
+    )
+    appbuilder.add_view(
+        ObjectionView, r.MENU_OBJECTIONS, label=_l("Publicity objections"), icon="fa-flag", category=r.MENU_REVIEW,
     )
     appbuilder.add_view(
         MyOrgView, r.MENU_MY_ORGS, label=_l("My organisations"), icon="fa-sitemap",

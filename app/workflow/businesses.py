@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import AppState, BasicInfo, BusinessType, DictItem, DictType, Org, OrgKind, OrgStatus
 from app.models.org import committee_levels, committee_series
 from app.services import certificates, dictionaries, workdays
-from app.workflow import checks, meeting
+from app.workflow import checks, meeting, objections
 from app.workflow.engine import Actor, Business, Transition, register
 from app.workflow.profile import supervising_org
 
@@ -195,7 +195,7 @@ EVALUATION = register(Business(
     + (
         # Time-driven: `workflow tick` (or the next read) moves it on once the 公示 has run its course.
         Transition("publicity_end", (S.unit_publicity,), S.supervisor_review, Actor.system,
-                   _l("Publicity period over"), (publicity_over,)),
+                   _l("Publicity period over"), (publicity_over, objections.paused)),
         Transition("return", (S.unit_publicity,), S.returned, Actor.unit, _l("Return for correction"),
                    reason_required=True, effects=(mark_returned,), style="warning"),
         Transition("terminate", (S.unit_publicity,), S.terminated, Actor.unit, _l("Terminate (not eligible)"),
@@ -210,7 +210,10 @@ EVALUATION = register(Business(
         Transition("meeting_fail", (S.in_review,), S.rejected, Actor.committee,
                    _l("Record the meeting result: not passed"), (vote_fails,), effects=(finish,), style="danger"),
         Transition("result_publicity_end", (S.result_publicity,), S.authority_confirm, Actor.system,
-                   _l("Result publicity period over"), (publicity_over,)),
+                   _l("Result publicity period over"), (publicity_over, objections.paused)),
+        # An objection upheld during the result 公示 (e.g. falsified materials) ends the application.
+        Transition("terminate", (S.result_publicity,), S.terminated, Actor.committee, _l("Terminate (not eligible)"),
+                   reason_required=True, effects=(finish,), style="danger"),
     )
     + _level(S.authority_confirm, Actor.authority, S.completed, approve=_l("Confirm and file"),
              effects=(issue_certificate,)),

@@ -13,50 +13,17 @@ from app.models import (
 )
 from app.workflow import engine, meeting, tick
 from conftest import DEMO_PASSWORD
-from factories import COMMITTEE, make_staff, org, user
+import factories as f
+from factories import COMMITTEE, user
 
-FORM = {"person_type": "01", "current_work": "架构设计", "years_in_field": "18", "fulltime_education": "21",
-        "experience_met": True, "experience_detail": "主持省级平台建设", "achievement_met": True,
-        "achievement_reason": "主持完成省部级项目", "work_summary": "近五年主要工作……", "commitment": True}
+FORM = f.EVALUATION_FORM
+past_publicity = f.end_publicity
+to_meeting = f.evaluation_in_review
+experts = f.make_experts
 
 
 def fire(app_id, event, username=None, **kwargs):
     return engine.apply(app_id, event, user(username) if username else None, **kwargs)
-
-
-def past_publicity(app_id):
-    application = db.session.get(Application, app_id)
-    application.publicity_until = dt.date.today() - dt.timedelta(days=1)
-    db.session.commit()
-    assert tick.run() == 1
-
-
-def to_meeting(app) -> tuple[int, int]:
-    """An evaluation of demo_applicant accepted into an open batch; returns (application id, batch id)."""
-    applicant = user("demo_applicant")
-    application = Application(business_type=BusinessType.evaluation, user_id=applicant.id, series="GC",
-                              title="GC_4", form=dict(FORM))
-    application.materials.append(ApplicationMaterial(name="职称评审表", copies=2))
-    application.achievements = list(db.session.scalars(select(Achievement).where(Achievement.user_id == applicant.id)))
-    db.session.add(application)
-    batch = ReviewBatch(committee_id=org(COMMITTEE).id, name="2026年度工程系列高级职称评审", series="GC", level="4",
-                        opens_on=dt.date.today() - dt.timedelta(days=10), closes_on=dt.date.today() + dt.timedelta(days=30),
-                        meeting_date=dt.date.today() + dt.timedelta(days=40))
-    db.session.add(batch)
-    db.session.commit()
-    app_id = application.id
-    fire(app_id, "submit", "demo_applicant")
-    fire(app_id, "approve", "demo_unit")
-    past_publicity(app_id)
-    fire(app_id, "approve", "demo_supervisor")
-    fire(app_id, "approve", "demo_committee")
-    application = db.session.get(Application, app_id)
-    assert application.state == AppState.in_review and application.batch_id == batch.id
-    return app_id, batch.id
-
-
-def experts(count: int):
-    return [make_staff(f"expert_{i:02d}", "Expert", [COMMITTEE], DEMO_PASSWORD) for i in range(count)]
 
 
 def test_whole_chain_to_a_verifiable_certificate(app):
