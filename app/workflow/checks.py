@@ -9,8 +9,10 @@ from flask_babel import gettext as _
 from sqlalchemy import extract, func, select
 
 from app.extensions import db
-from app.models import Application, AppState, BasicInfo, BusinessType, FINAL_STATES, Org, OrgKind, OrgStatus
-from app.services import certificates, dictionaries
+from app.models import (
+    FINAL_STATES, Application, AppState, AppUser, BasicInfo, BusinessType, Gender, Org, OrgKind, OrgStatus,
+)
+from app.services import certificates, dictionaries, retirement
 from app.workflow import ladder
 from app.workflow.forms import FORMS, SUMMARY_MIN_CHARS, TITLED, WITH_MATERIALS
 from app.workflow.profile import completeness
@@ -68,6 +70,31 @@ def not_cross_level(application: Application) -> list[str]:
     return [_("Titles are applied for level by level: %(title)s is not the next title after your current title "
               "(%(current)s).", title=dictionaries.label("title", application.title),
               current=dictionaries.label("title", current) or _("None"))]
+
+
+def seniority_met(application: Application) -> list[str]:
+    """任职年限: enough years since the current title (or since starting work) for the level applied for."""
+    if not application.title or application.exceptional or application.business_type == BusinessType.out_of_province:
+        return []
+    level = dictionaries.attr("title", application.title, "level")
+    required = dictionaries.attr("title_level", level, "seniority_years")
+    since = db.session.scalar(select(BasicInfo.current_title_date).where(BasicInfo.user_id == application.user_id))
+    if not required or since is None:
+        return []
+    today = dt.date.today()
+    years = today.year - since.year - ((today.month, today.day) < (since.month, since.day))
+    if years >= int(required):
+        return []
+    return [_("%(title)s needs %(required)s years since the current title (or since starting work); you have "
+              "%(years)d.", title=dictionaries.label("title", application.title), required=required, years=years)]
+
+
+def not_retired(application: Application) -> list[str]:
+    """Professionals who have reached the statutory retirement age no longer apply for titles (人社部令第40号)."""
+    person = db.session.get(AppUser, application.user_id)
+    if not retirement.is_retired(person.birth_date, person.gender == Gender.female, dt.date.today()):
+        return []
+    return [_("You have reached the statutory retirement age and can no longer apply for a title.")]
 
 
 def not_terminated_this_year(application: Application) -> list[str]:
@@ -136,6 +163,8 @@ RULES: tuple[Rule, ...] = (
     Rule("required_fields", ALL, required_fields),
     Rule("title_in_series", TITLED, title_in_series),
     Rule("not_cross_level", TITLED, not_cross_level),
+    Rule("seniority_met", TITLED, seniority_met),
+    Rule("not_retired", TITLED, not_retired),
     Rule("not_terminated_this_year", ALL, not_terminated_this_year),
     Rule("one_open_application", ALL, one_open_application),
     Rule("materials_listed", WITH_MATERIALS, materials_listed),
