@@ -171,7 +171,7 @@ def api_token(client, username: str, password: str) -> dict:
 
 # ----- title businesses -----
 
-EVALUATION_FORM = {"person_type": "01", "current_work": "架构设计", "years_in_field": "18", "fulltime_education": "21",
+EVALUATION_FORM = {"person_type": "enterprise", "current_work": "架构设计", "years_in_field": "18", "fulltime_education": "21",
                    "experience_met": True, "experience_detail": "主持省级平台建设", "achievement_met": True,
                    "achievement_reason": "主持完成省部级项目", "work_summary": "近五年主要工作……", "commitment": True}
 

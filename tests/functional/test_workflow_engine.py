@@ -167,7 +167,7 @@ def test_unit_change_switches_the_unit_and_is_reviewed_by_the_new_unit(app):
 
 def test_evaluation_goes_through_unit_publicity_to_the_committee(app):
     with app.app_context():
-        form = {"person_type": "01", "current_work": "架构设计", "years_in_field": "18", "fulltime_education": "21",
+        form = {"person_type": "enterprise", "current_work": "架构设计", "years_in_field": "18", "fulltime_education": "21",
                 "experience_met": True, "experience_detail": "主持省级平台建设", "achievement_met": True,
                 "achievement_reason": "主持完成省部级项目", "work_summary": "近五年主要工作……", "commitment": True}
         app_id = draft(BusinessType.evaluation, form=form)
