@@ -189,8 +189,13 @@ def end_publicity(app_id: int) -> None:
 
 
 def open_batch_for(committee_name: str = COMMITTEE, series: str = "GC", level: str = "4"):
-    """A batch of the committee whose application window is open today."""
+    """The committee's batch whose application window is open today (the demo's, or a new one)."""
     today = dt.date.today()
+    batch = db.session.scalar(select(ReviewBatch).where(
+        ReviewBatch.committee_id == org(committee_name).id, ReviewBatch.series == series, ReviewBatch.level == level,
+        ReviewBatch.opens_on <= today, ReviewBatch.closes_on >= today))
+    if batch is not None:
+        return batch
     batch = ReviewBatch(committee_id=org(committee_name).id, name="2026年度工程系列高级职称评审", series=series,
                         level=level, opens_on=today - dt.timedelta(days=10), closes_on=today + dt.timedelta(days=30),
                         meeting_date=today + dt.timedelta(days=40))

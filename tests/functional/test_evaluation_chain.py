@@ -98,5 +98,8 @@ def test_acceptance_needs_an_open_batch(app):
         fire(app_id, "approve", "demo_unit")
         past_publicity(app_id)
         fire(app_id, "approve", "demo_supervisor")
+        for batch in db.session.scalars(select(ReviewBatch)):  # the demo's batch closed yesterday
+            batch.closes_on = dt.date.today() - dt.timedelta(days=1)
+        db.session.commit()
         with pytest.raises(ValidationFailed, match="评审批次"):
             fire(app_id, "approve", "demo_committee")
