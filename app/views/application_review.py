@@ -31,7 +31,9 @@ def masked_id(number: str | None) -> str:
     """An ID number with its middle hidden, as lists show it."""
     if not number:
         return ""
-    return number[:6] + "*" * max(len(number) - 10, 0) + number[-4:] if len(number) > 10 else number
+    if len(number) > 10:
+        return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    return number[:1] + "*" * max(len(number) - 2, 1) + number[-1:]
 
 
 def applied_for(application: Application) -> str:

@@ -185,6 +185,9 @@ def test_out_of_scope_ids_are_404_and_hand_made_posts_change_nothing(world, brow
     assert outsider.get(detail(app_id)).status_code == 404
     assert outsider.post(act_url(app_id), {"event": "approve", "version": before[1]}).status_code in (403, 404)
     assert outsider.get(act_url(app_id)).status_code == 405  # no state change by GET
+    forged = browser_factory(app, "demo_unit").post(act_url(app_id), {"event": "approve", "version": before[1]},
+                                                    csrf=False)
+    assert forged.status_code == 400  # without the CSRF token nothing is done, even by the right reviewer
     result = outsider.post(BULK, {"ids": str(app_id), f"version_{app_id}": before[1]}).get_data(as_text=True)
     assert "未找到或无权办理" in result
     # In scope but not their level: seen, refused, unchanged.
