@@ -1,4 +1,4 @@
-"""Reviewers' back office for the title businesses: 待办 and 已办 inboxes, the detail page with its actions, 批量通过."""
+"""Reviewers' back office of the title businesses: 待办 and 已办, the detail page with its actions, 批量通过."""
 from __future__ import annotations
 
 import datetime as dt
@@ -107,10 +107,12 @@ class ApplicationReviewView(BaseView):
     def todo(self):
         page = inbox.todo(g.user, current_scope(), _filters(), _page_number())
         today = dt.date.today()
-        rows = [(application, inbox.due_date(application)) for application in page.rows]
+        rows = [(application, inbox.due_date(application), inbox.approvable(application))
+                for application in page.rows]
         return self.render_template(
             "review/todo.html", title=_("Applications to do"), page=page, rows=rows, today=today,
-            can_act=self._can_act(), publicity_states=PUBLICITY_STATES, **self._list_context(),
+            can_act=self._can_act(), any_approvable=any(row[2] for row in rows),
+            publicity_states=PUBLICITY_STATES, **self._list_context(),
         )
 
     @expose("/done")

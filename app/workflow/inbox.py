@@ -219,6 +219,12 @@ def event_label(application: Application, event: ApplicationEvent) -> str:
     return str(transition.label) if transition else event.event
 
 
+def approvable(application: Application) -> bool:
+    """Whether the application's state has a reviewer's 通过 (what 批量通过 fires); the engine still decides."""
+    transition = engine.business(application.business_type).find("approve", application.state)
+    return transition is not None and transition.actor in REVIEWER_ACTORS
+
+
 def is_applicants_step(application: Application, event: str) -> bool:
     """Whether `event` in the application's state is one of the applicant's own steps (not for review screens)."""
     transition = engine.business(application.business_type).find(event, application.state)
