@@ -114,10 +114,14 @@ _PROFILE_OWNER = (
     + on(APPLICATION_API, "can_get", "can_post", "can_put", "can_act") + on(FLOW_CHART, "can_read")
 )
 _PROFILE_REVIEWER = on(PROFILE_REVIEW, *READ, "can_decide") + on(PROFILE_FILE, "can_read")
-_APPLICATION_REVIEWER = on(APPLICATION_API, "can_get", "can_act") + on(FLOW_CHART, "can_read")
+_APPLICATION_REVIEWER = (
+    on(APPLICATION_API, "can_get", "can_act") + on(FLOW_CHART, "can_read")
+    + on(APPLICATION_REVIEW, *READ, "can_act")
+)
 _PROFILE_REVIEW_MENUS = (MENU_REVIEW, MENU_PROFILE_REVIEWS)
 _OBJECTION_KEEPER = on(OBJECTION, *READ, "can_add", "can_resolve")
 _BATCH_KEEPER = on(REVIEW_BATCH, *READ, *WRITE, "can_meeting")
+_APPLICATION_REVIEW_MENUS = (MENU_REVIEW, MENU_TODO, MENU_DONE)
 
 ROLES: dict[str, RoleSpec] = {
     spec.name: spec
@@ -129,30 +133,33 @@ ROLES: dict[str, RoleSpec] = {
             _l("HRSS authority officer"),
             grants=_ORG_KEEPER + _DICTIONARY_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER
             + on(REVIEW_BATCH, *READ) + on(OBJECTION, *READ),
-            menus=_ORG_MENUS + _DICTIONARY_MENUS + _PROFILE_REVIEW_MENUS + (MENU_BATCHES, MENU_OBJECTIONS),
+            menus=_ORG_MENUS + _DICTIONARY_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS
+            + (MENU_BATCHES, MENU_OBJECTIONS),
         ),
         RoleSpec(
             SUPERVISOR_REVIEWER,
             _l("Supervising department reviewer"),
             grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + on(OBJECTION, *READ),
-            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + (MENU_OBJECTIONS,),
+            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_OBJECTIONS,),
         ),
         RoleSpec(
             UNIT_REVIEWER,
             _l("Employer unit reviewer"),
             grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + _OBJECTION_KEEPER,
-            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + (MENU_OBJECTIONS,),
+            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_OBJECTIONS,),
         ),
         RoleSpec(
             COMMITTEE_OFFICE, _l("Review committee office"),
             grants=_ORG_KEEPER + _APPLICATION_REVIEWER + _BATCH_KEEPER + _OBJECTION_KEEPER,
-            menus=_ORG_MENUS + (MENU_REVIEW, MENU_BATCHES, MENU_OBJECTIONS),
+            menus=_ORG_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_BATCHES, MENU_OBJECTIONS),
         ),
         RoleSpec(
             EXPERT,
             _l("Review expert"),
-            grants=on(MY_ORG, *READ) + on(APPLICATION_API, "can_get") + on(FLOW_CHART, "can_read"),
-            menus=(MENU_ORG_INFO, MENU_MY_ORGS),
+            # Read-only: the candidates of the meetings they sit in (the Application scope policy).
+            grants=on(MY_ORG, *READ) + on(APPLICATION_API, "can_get") + on(FLOW_CHART, "can_read")
+            + on(APPLICATION_REVIEW, *READ),
+            menus=(MENU_ORG_INFO, MENU_MY_ORGS, MENU_REVIEW, MENU_TODO),
         ),
         RoleSpec(PROVIDER, _l("Training provider officer"), grants=_ORG_KEEPER, menus=_ORG_MENUS),
         RoleSpec(

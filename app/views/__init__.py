@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from app.security import roles as r
 from app.views.account import OrgStaffView
 from app.views.appeal import PasswordAppealView
+from app.views.application_review import ApplicationReviewView
 from app.views.audit import OperationLogView
 from app.views.captcha import CaptchaView
 from app.views.login_log import LoginLogView
@@ -43,6 +44,14 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(
         ProfileReviewView, r.MENU_PROFILE_REVIEWS, label=_l("Profile reviews"), icon="fa-check-square-o",
         category=r.MENU_REVIEW, category_label=_l("Review"), category_icon="fa-gavel",
+    )
+    appbuilder.add_view(
+        ApplicationReviewView, r.MENU_TODO, label=_l("Applications to do"), icon="fa-inbox",
+        href="/review/applications/todo", category=r.MENU_REVIEW,
+    )
+    appbuilder.add_link(
+        r.MENU_DONE, href="/review/applications/done", label=_l("Applications done"), icon="fa-check-circle",
+        category=r.MENU_REVIEW,
     )
     appbuilder.add_view(
         ReviewBatchView, r.MENU_BATCHES, label=_l("Review batches"), icon="fa-calendar", category=r.MENU_REVIEW,

@@ -1,0 +1,226 @@
+"""Reviewers' back office of the title businesses: 待办 and 已办, the detail page with its actions, 批量通过."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.errors import DomainError, ValidationFailed
+from app.extensions import db
+from app.models import BUSINESS_TYPE_LABELS, AppState, Application, BasicInfo, BusinessType
+from app.scope import clause_for, current_scope
+from app.security import roles as r
+from app.services import dictionaries
+from app.services.audit import client_ip
+from app.views import application_display as shown
+from app.views.flow_chart import chart_markup
+from app.views.profile_display import basic_facts
+from app.workflow import engine, inbox, tick
+from app.workflow.forms import WITH_MATERIALS, WITH_RECORDS
+
+MAX_BULK = 100
+MAX_REASON = 1000
+PUBLICITY_STATES = (AppState.unit_publicity, AppState.result_publicity)
+
+
+def masked_id(number: str | None) -> str:
+    """An ID number with its middle hidden, as lists show it."""
+    if not number:
+        return ""
+    if len(number) > 10:
+        return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    return number[:1] + "*" * max(len(number) - 2, 1) + number[-1:]
+
+
+def applied_for(application: Application) -> str:
+    """Series and title applied for, in words."""
+    parts = [dictionaries.label("title_series", application.series), dictionaries.label("title", application.title)]
+    return " / ".join(part for part in parts if part)
+
+
+def _filters() -> inbox.Filters:
+    """The list filters of the request; a value that is not a valid choice is ignored with a warning."""
+    kind, series, invalid = None, None, False
+    raw_type = request.args.get("type") or ""
+    if raw_type:
+        try:
+            kind = BusinessType(raw_type)
+        except ValueError:
+            invalid = True
+    raw_series = request.args.get("series") or ""
+    if raw_series:
+        if dictionaries.is_valid_code("title_series", raw_series):
+            series = raw_series
+        else:
+            invalid = True
+    if invalid:
+        flash(_("The search conditions are invalid and were ignored."), "warning")
+    return inbox.Filters(business_type=kind, series=series, search=(request.args.get("q") or "")[:inbox.MAX_SEARCH])
+
+
+def _page_number() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def _version(raw) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+class ApplicationReviewView(BaseView):
+    """/review/applications/: the reviewers' screens; every state change goes through engine.apply."""
+
+    route_base = "/review/applications"
+    class_permission_name = r.APPLICATION_REVIEW
+    base_permissions = ["can_list", "can_show", "can_act"]
+    method_permission_name = {"todo": "list", "done": "list", "show": "show", "act": "act", "bulk": "act"}
+    default_view = "todo"
+
+    def _can_act(self) -> bool:
+        return self.appbuilder.sm.has_access("can_act", self.class_permission_name)
+
+    def _scoped(self, pk: int) -> Application:
+        """The application if the user's scope reaches it (404 otherwise), with due time-driven steps applied."""
+        application = db.session.scalar(select(Application).where(Application.id == pk, clause_for(Application)))
+        if application is None:
+            abort(404)
+        tick.catch_up(application)
+        return application
+
+    def _list_context(self) -> dict:
+        return dict(
+            types=[(kind.value, str(BUSINESS_TYPE_LABELS[kind])) for kind in BusinessType],
+            series_choices=dictionaries.choices("title_series"),
+            args={key: request.args.get(key, "") for key in ("type", "series", "q")},
+            state_label=shown.state_label, type_label=shown.type_label, masked_id=masked_id,
+            applied_for=applied_for,
+        )
+
+    @expose("/todo")
+    @has_access
+    def todo(self):
+        page = inbox.todo(g.user, current_scope(), _filters(), _page_number())
+        today = dt.date.today()
+        rows = [(application, inbox.due_date(application), inbox.approvable(application))
+                for application in page.rows]
+        return self.render_template(
+            "review/todo.html", title=_("Applications to do"), page=page, rows=rows, today=today,
+            can_act=self._can_act(), any_approvable=any(row[2] for row in rows),
+            publicity_states=PUBLICITY_STATES, **self._list_context(),
+        )
+
+    @expose("/done")
+    @has_access
+    def done(self):
+        page = inbox.done(g.user, current_scope(), _filters(), _page_number())
+        rows = [(application, event, inbox.event_label(application, event)) for application, event in page.rows]
+        return self.render_template(
+            "review/done.html", title=_("Applications done"), page=page, rows=rows, **self._list_context(),
+        )
+
+    @expose("/<int:pk>")
+    @has_access
+    def show(self, pk: int):
+        application = self._scoped(pk)
+        engine.open_for_review(application, g.user)
+        return self._render_show(application)
+
+    def _render_show(self, application: Application, typed: dict | None = None):
+        basic = db.session.scalar(select(BasicInfo).where(BasicInfo.user_id == application.user_id))
+        returned = shown.last_return(application)
+        return self.render_template(
+            "review/show.html", title=_("Application review"), application=application,
+            basic_facts=basic_facts(application.user, basic), info=shown.info_facts(application),
+            records=shown.record_tables(application) if application.business_type in WITH_RECORDS else None,
+            with_materials=application.business_type in WITH_MATERIALS,
+            history=shown.history(application), chart=chart_markup(application.business_type),
+            actions=inbox.reviewer_actions(application, g.user) if self._can_act() else [],
+            sections=shown.sections(application), comments=returned.section_comments if returned else None,
+            state_label=shown.state_label(application.state), type_label=shown.type_label(application),
+            applied_for=applied_for(application), due=inbox.due_date(application), today=dt.date.today(),
+            publicity=application.state in PUBLICITY_STATES, typed=typed or {}, kinds=inbox.ActionKind,
+        )
+
+    @expose("/<int:pk>/act", methods=["POST"])
+    @has_access
+    def act(self, pk: int):
+        application = self._scoped(pk)
+        event = (request.form.get("event") or "").strip()
+        reason = (request.form.get("reason") or "").strip()
+        comments = {code: request.form.get(f"comment_{code}", "") for code, _label in shown.sections(application)}
+        typed = {"event": event, "reason": reason, "comments": comments}
+        if inbox.is_applicants_step(application, event):
+            abort(403)  # the applicant's own steps are taken on the applicant's screens
+        if len(reason) > MAX_REASON:
+            flash(_("Reason: at most %(n)d characters.", n=MAX_REASON), "danger")
+            return self._render_show(application, typed)
+        try:
+            engine.apply(application.id, event, g.user, seen_version=_version(request.form.get("version")),
+                         reason=reason, section_comments=comments, ip=client_ip())
+        except engine.AlreadyHandled:
+            db.session.rollback()
+            flash(_("This application has already been handled by someone else."), "warning")
+            return redirect(url_for(".show", pk=application.id))
+        except ValidationFailed as failure:
+            db.session.rollback()
+            for messages in failure.errors.values():
+                for message in messages:
+                    flash(message, "danger")
+            db.session.refresh(application)
+            return self._render_show(application, typed)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+            return redirect(url_for(".show", pk=application.id))
+        flash(_("Done: %(applicant)s, %(business)s, now %(state)s.", applicant=application.user.full_name,
+                business=shown.type_label(application), state=shown.state_label(application.state)), "success")
+        return redirect(url_for(".todo"))
+
+    @expose("/bulk", methods=["POST"])
+    @has_access
+    def bulk(self):
+        ids = []
+        for raw in request.form.getlist("ids"):
+            if raw.isdigit() and int(raw) not in ids:
+                ids.append(int(raw))
+        if not ids:
+            flash(_("No application was selected."), "warning")
+            return redirect(url_for(".todo"))
+        if len(ids) > MAX_BULK:
+            flash(_("At most %(n)d applications can be approved at once.", n=MAX_BULK), "danger")
+            return redirect(url_for(".todo"))
+        results = [self._approve_one(pk) for pk in ids]
+        approved = sum(1 for result in results if result["ok"])
+        return self.render_template(
+            "review/bulk_result.html", title=_("Bulk approval result"), results=results, approved=approved,
+        )
+
+    def _approve_one(self, pk: int) -> dict:
+        """批量通过 of one row: its own scoped lookup and its own transaction; a failure stops nothing else."""
+        application = db.session.scalar(select(Application).where(Application.id == pk, clause_for(Application)))
+        if application is None:
+            return {"id": pk, "applicant": "", "business": "", "ok": False,
+                    "message": _("Not found, or not yours to handle")}
+        row = {"id": pk, "applicant": application.user.full_name, "business": shown.type_label(application)}
+        seen = _version(request.form.get(f"version_{pk}"))
+        if seen is None:
+            return dict(row, ok=False, message=_("The page is out of date; please refresh the list."))
+        try:
+            tick.catch_up(application)
+            engine.apply(pk, "approve", g.user, seen_version=seen, ip=client_ip())
+        except engine.AlreadyHandled:
+            db.session.rollback()
+            return dict(row, ok=False, message=_("This application has already been handled by someone else."))
+        except ValidationFailed as failure:
+            db.session.rollback()
+            return dict(row, ok=False, message="；".join(m for ms in failure.errors.values() for m in ms))
+        except DomainError as error:
+            db.session.rollback()
+            return dict(row, ok=False, message=str(error))
+        return dict(row, ok=True, message=_("Approved successfully"))

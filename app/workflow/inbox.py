@@ -1,0 +1,231 @@
+"""Reviewers' inboxes as SQL: the applications a user must act on now (待办) and those they have handled (已办).
+
+The 待办 clause is derived from the engine's tables (which actor moves which business out of which state) and
+mirrors `engine.may_act` for each actor's reach, so it lists exactly the applications on which
+`engine.available` offers the user a reviewer's action — in one query, without loading every row.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections import defaultdict
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+
+from app.extensions import db
+from app.models import (
+    AppState, Application, ApplicationEvent, AppUser, BusinessType, Org, OrgKind, batch_attendee,
+)
+from app.scope.policy import clause_for
+from app.scope.resolve import Scope
+from app.security import roles as r
+from app.services import workdays
+from app.workflow import engine
+
+Actor = engine.Actor
+# Everyone who acts on an application except its owner and the clock.
+REVIEWER_ACTORS = tuple(actor for actor in engine.ACTOR_ROLES if actor != Actor.applicant)
+PAGE_SIZE = 20
+MAX_SEARCH = 50
+
+
+def actor_states() -> dict[Actor, dict[BusinessType, frozenset[AppState]]]:
+    """For each reviewing actor, the states of each business out of which it has a transition."""
+    found: dict = defaultdict(lambda: defaultdict(set))
+    for business in engine.all_businesses():
+        for transition in business.transitions:
+            if transition.actor in REVIEWER_ACTORS:
+                found[transition.actor][business.type].update(transition.sources)
+    return {actor: {kind: frozenset(states) for kind, states in kinds.items()} for actor, kinds in found.items()}
+
+
+def _unit_in_subtrees(scope: Scope) -> ColumnElement[bool]:
+    """The application's unit lies below one of the scope's subtree roots (Scope.reaches_below)."""
+    paths = sorted(scope.subtree_paths)
+    if not paths:
+        return false()
+    below = select(Org.id).where(or_(*[Org.path.startswith(path, autoescape=True) for path in paths]))
+    return Application.unit_id.in_(below)
+
+
+def _reach(actor: Actor, scope: Scope) -> ColumnElement[bool]:
+    """The applications `actor` reaches in the scope, exactly as engine.may_act decides it."""
+    if actor == Actor.unit:
+        return Application.unit_id.in_(sorted(scope.org_ids)) if scope.org_ids else false()
+    if actor == Actor.committee:
+        return Application.committee_id.in_(sorted(scope.org_ids)) if scope.org_ids else false()
+    if actor == Actor.supervisor:
+        # Without a supervising department the authority is the second level, not a supervisor.
+        authorities = select(Org.id).where(Org.kind == OrgKind.authority)
+        return _unit_in_subtrees(scope) & or_(Application.supervisor_id.is_(None),
+                                               Application.supervisor_id.not_in(authorities))
+    if actor == Actor.authority:
+        return _unit_in_subtrees(scope)
+    return false()
+
+
+def todo_clause(user: AppUser | None, scope: Scope) -> ColumnElement[bool]:
+    """Applications waiting for an action of `user` now: their state, their reach, their scope, not their own."""
+    if user is None:
+        return false()
+    terms = []
+    for actor, kinds in actor_states().items():
+        if engine.ACTOR_ROLES[actor] not in scope.role_names:
+            continue
+        in_state = or_(*[
+            (Application.business_type == kind) & Application.state.in_(sorted(states, key=lambda s: s.value))
+            for kind, states in sorted(kinds.items(), key=lambda item: item[0].value)
+        ])
+        terms.append(in_state & _reach(actor, scope))
+    if not terms:
+        return false()
+    return and_(or_(*terms), Application.user_id != user.id, clause_for(Application, scope))
+
+
+def meeting_clause(scope: Scope) -> ColumnElement[bool]:
+    """An expert's candidates: applications under evaluation in the batches whose meeting they sit in (read-only)."""
+    if r.EXPERT not in scope.role_names or not scope.user_id:
+        return false()
+    attended = select(batch_attendee.c.batch_id).where(batch_attendee.c.user_id == scope.user_id)
+    return and_(Application.state == AppState.in_review, Application.batch_id.in_(attended),
+                clause_for(Application, scope))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The inbox filters: business type, series, and the applicant's name or ID number."""
+
+    business_type: BusinessType | None = None
+    series: str | None = None
+    search: str = ""
+
+    def clause(self) -> ColumnElement[bool]:
+        terms = []
+        if self.business_type is not None:
+            terms.append(Application.business_type == self.business_type)
+        if self.series:
+            terms.append(Application.series == self.series)
+        text = self.search.strip()[:MAX_SEARCH]
+        if text:
+            name = AppUser.last_name + AppUser.first_name
+            people = select(AppUser.id).where(or_(AppUser.id_number == text.upper(),
+                                                  name.contains(text, autoescape=True)))
+            terms.append(Application.user_id.in_(people))
+        return and_(*terms) if terms else true()
+
+
+@dataclass
+class Page:
+    """One page of an inbox with the total count."""
+
+    rows: list
+    count: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.count + self.size - 1) // self.size, 1)
+
+
+def _page(query: Select, count_query: Select, page: int, size: int, scalars: bool) -> Page:
+    count = db.session.scalar(count_query) or 0
+    last = max((count + size - 1) // size, 1)
+    page = min(max(page, 1), last)
+    result = db.session.execute(query.offset((page - 1) * size).limit(size))
+    rows = list(result.scalars()) if scalars else [tuple(row) for row in result]
+    return Page(rows=rows, count=count, page=page, size=size)
+
+
+def todo(user: AppUser, scope: Scope, filters: Filters = Filters(), page: int = 1, size: int = PAGE_SIZE,
+         with_meetings: bool = True) -> Page:
+    """待办, oldest arrival first; an expert's candidates of their meetings are listed too (read-only)."""
+    condition = todo_clause(user, scope)
+    if with_meetings:
+        condition = or_(condition, meeting_clause(scope))
+    where = and_(condition, filters.clause())
+    query = select(Application).where(where).order_by(Application.state_entered_at, Application.id)
+    count_query = select(func.count()).select_from(Application).where(where)
+    return _page(query, count_query, page, size, scalars=True)
+
+
+def done(user: AppUser, scope: Scope, filters: Filters = Filters(), page: int = 1, size: int = PAGE_SIZE) -> Page:
+    """已办: applications in scope on which the user recorded a review action, newest action first.
+
+    Rows are (application, the user's last event on it); the user's own applicant steps do not count.
+    """
+    last = (
+        select(ApplicationEvent.application_id, func.max(ApplicationEvent.id).label("event_id"))
+        .where(ApplicationEvent.actor_id == user.id, ApplicationEvent.actor_role != r.APPLICANT)
+        .group_by(ApplicationEvent.application_id)
+        .subquery()
+    )
+    where = and_(clause_for(Application, scope), filters.clause())
+    query = (
+        select(Application, ApplicationEvent)
+        .join(last, last.c.application_id == Application.id)
+        .join(ApplicationEvent, ApplicationEvent.id == last.c.event_id)
+        .where(where)
+        .order_by(last.c.event_id.desc())
+    )
+    count_query = select(func.count()).select_from(Application).join(
+        last, last.c.application_id == Application.id).where(where)
+    return _page(query, count_query, page, size, scalars=False)
+
+
+def due_date(application: Application) -> dt.date | None:
+    """By when the level holding the application should act: REVIEW_DUE_WORKDAYS working days after arrival."""
+    if application.state_entered_at is None:
+        return None
+    days = current_app.config.get("REVIEW_DUE_WORKDAYS", 10)
+    return workdays.add_workdays(application.state_entered_at.date(), days)
+
+
+class ActionKind(enum.Enum):
+    """How a reviewer's transition is asked for on the detail page."""
+
+    button = "button"        # approve-type: one click
+    reason = "reason"        # terminate, record a failure …: a required reason
+    correction = "correction"  # 退回修改 (一次性告知): an overall reason and comments per section
+
+
+@dataclass(frozen=True)
+class Action:
+    transition: engine.Transition
+    kind: ActionKind
+
+
+def reviewer_actions(application: Application, user: AppUser | None) -> list[Action]:
+    """The reviewer's transitions open to `user` now (never the applicant's own steps), with their form kind."""
+    actions = []
+    for transition in engine.available(application, user):
+        if transition.actor == Actor.applicant:
+            continue
+        if transition.target == AppState.returned:
+            kind = ActionKind.correction
+        elif transition.reason_required:
+            kind = ActionKind.reason
+        else:
+            kind = ActionKind.button
+        actions.append(Action(transition, kind))
+    return actions
+
+
+def event_label(application: Application, event: ApplicationEvent) -> str:
+    """The label of the transition a history row records."""
+    transition = engine.business(application.business_type).find(event.event, AppState(event.from_state))
+    return str(transition.label) if transition else event.event
+
+
+def approvable(application: Application) -> bool:
+    """Whether the application's state has a reviewer's 通过 (what 批量通过 fires); the engine still decides."""
+    transition = engine.business(application.business_type).find("approve", application.state)
+    return transition is not None and transition.actor in REVIEWER_ACTORS
+
+
+def is_applicants_step(application: Application, event: str) -> bool:
+    """Whether `event` in the application's state is one of the applicant's own steps (not for review screens)."""
+    transition = engine.business(application.business_type).find(event, application.state)
+    return transition is not None and transition.actor == Actor.applicant
