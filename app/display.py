@@ -4,7 +4,7 @@ import datetime as dt
 from flask import Flask
 from flask_babel import gettext as _
 
-from app.models import REVIEW_ACTION_LABELS, REVIEW_STAGE_LABELS
+from app.models import OBJECTION_STATUS_LABELS, REVIEW_ACTION_LABELS, REVIEW_STAGE_LABELS
 
 
 def display(value) -> str:
@@ -29,3 +29,4 @@ def install(app: Flask) -> None:
     app.jinja_env.filters["zp_display"] = display
     app.jinja_env.globals["review_action_label"] = lambda action: str(REVIEW_ACTION_LABELS.get(action, action))
     app.jinja_env.globals["review_stage_label"] = lambda stage: str(REVIEW_STAGE_LABELS.get(stage, stage))
+    app.jinja_env.globals["objection_status_label"] = lambda status: str(OBJECTION_STATUS_LABELS.get(status, status))

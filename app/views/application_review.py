@@ -19,7 +19,7 @@ from app.services.audit import client_ip
 from app.views import application_display as shown
 from app.views.flow_chart import chart_markup
 from app.views.profile_display import basic_facts
-from app.workflow import engine, inbox, tick
+from app.workflow import engine, inbox, objections, tick
 from app.workflow.forms import WITH_MATERIALS, WITH_RECORDS
 
 MAX_BULK = 100
@@ -145,7 +145,15 @@ class ApplicationReviewView(BaseView):
             state_label=shown.state_label(application.state), type_label=shown.type_label(application),
             applied_for=applied_for(application), due=inbox.due_date(application), today=dt.date.today(),
             publicity=application.state in PUBLICITY_STATES, typed=typed or {}, kinds=inbox.ActionKind,
+            objections=objections.of_application(application.id) if self._sees_objections() else [],
+            may_record_objection=objections.may_record(application, g.user)
+            and self.appbuilder.sm.has_access("can_add", r.OBJECTION),
+            meeting_link=application.batch_id is not None
+            and self.appbuilder.sm.has_access("can_meeting", r.REVIEW_BATCH),
         )
+
+    def _sees_objections(self) -> bool:
+        return self.appbuilder.sm.has_access("can_list", r.OBJECTION)
 
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access

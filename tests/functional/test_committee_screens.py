@@ -87,6 +87,8 @@ def test_a_meeting_on_screen_from_attendance_to_result(app, browser_factory):
         experts = f.make_experts(18)
         expert_ids = [e.id for e in experts]
     office = browser_factory(app, "demo_committee")
+    assert f"/review-batches/meeting/{batch_id}#candidate-{app_id}" in office.get(
+        f"/review/applications/{app_id}").get_data(as_text=True)
     # 16 of 25 members: no quorum, so no result can be recorded however the votes go.
     office.post(f"/review-batches/meeting/{batch_id}/attendance", {"expert_id": [str(i) for i in expert_ids[:16]]})
     office.post(f"/review-batches/meeting/{batch_id}/votes/{app_id}", {f"vote_{i}": "yes" for i in expert_ids[:16]})
@@ -160,6 +162,8 @@ def test_an_objection_pauses_the_unit_publicity_until_resolved(app, browser_fact
         app_id = f.evaluation_in_unit_publicity()
         f.make_staff("unit_b_reviewer", r.UNIT_REVIEWER, [f.UNIT_B], DEMO_PASSWORD)
     unit = browser_factory(app, "demo_unit")
+    review_page = unit.get(f"/review/applications/{app_id}").get_data(as_text=True)
+    assert f"/objections/add?application_id={app_id}" in review_page and "尚未收到异议" in review_page
     form = unit.get(f"/objections/add?application_id={app_id}").get_data(as_text=True)
     with app.app_context():
         candidate = f.user("demo_applicant").full_name
@@ -182,6 +186,8 @@ def test_an_objection_pauses_the_unit_publicity_until_resolved(app, browser_fact
         assert tick.run() == 0
         assert db.session.get(Application, app_id).state == AppState.unit_publicity
     assert other.get(f"/objections/show/{objection_id}").status_code == 404
+    review_page = unit.get(f"/review/applications/{app_id}").get_data(as_text=True)
+    assert "申报材料中的获奖证书疑似伪造" in review_page and "核实中" in review_page
     assert other.post(f"/objections/resolve/{objection_id}", {"outcome": "dismissed", "finding": "x"}).status_code == 404
     # The applicant never sees objections about them.
     assert browser_factory(app, "demo_applicant").get("/objections/list/").status_code in (302, 403)
