@@ -37,6 +37,11 @@ def current_title(user_id: int) -> str | None:
     return db.session.scalar(select(BasicInfo.current_title).where(BasicInfo.user_id == user_id))
 
 
+def profile_series(user_id: int) -> str | None:
+    """The series of the profile (专业系列), the declaration's starting choice."""
+    return db.session.scalar(select(BasicInfo.title_series).where(BasicInfo.user_id == user_id))
+
+
 # ----- the cascading selects: 申报门类 → 职称 → 专业类别 → 专业 -----
 
 def series_options() -> list[tuple[str, str]]:

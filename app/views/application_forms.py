@@ -120,6 +120,8 @@ class ApplicationFormView(BaseView):
             return redirect(url_for(".new"))
         choice = {name: (request.values.get(name) or "").strip() or None
                   for name in ("series", "title", "category", "specialty")}
+        if request.method == "GET" and not choice["series"]:
+            choice["series"] = fields.profile_series(g.user.id)
         errors: dict = {}
         existing = _own_drafts().get(kind)
         if request.method == "POST" and request.form.get("agree") == "1":
@@ -168,7 +170,9 @@ class ApplicationFormView(BaseView):
 
     def _editable_or_redirect(self, application: Application):
         if application.state not in EDITABLE:
-            flash(_("The application is under review and cannot be changed now."), "warning")
+            flash(_("The application is under review and cannot be changed now.") if not application.is_final
+                  else _("The application is closed (%(state)s) and can no longer be changed.",
+                         state=shown.state_label(application.state)), "warning")
             return redirect(url_for("ApplicationView.show", pk=application.id))
         return None
 

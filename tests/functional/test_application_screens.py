@@ -82,6 +82,9 @@ def test_declaration_path_creates_the_draft_and_refuses_a_specialty_of_another_s
     page = text_of(applicant.get("/applications/declare?type=evaluation"))
     assert "职称申报平台免责声明" in page and "同意此协议并报名" in page and "1：选择申报门类" in page
     assert "您的当前职称" in page and "工程师" in page
+    # The profile's series is the starting choice, with the next title on the ladder pre-selected.
+    assert '<option value="GC" selected>' in page
+    assert re.search(r'<option value="GC_4" selected data-next="1">高级工程师（可逐级申报）', page)
     options = applicant.get("/applications/options?dict=title&series=GC").get_json()["results"]
     assert {o["code"] for o in options if o["next"]} == {"GC_4"} and "GC_5" in {o["code"] for o in options}
     categories = applicant.get("/applications/options?dict=specialty_category&series=GC").get_json()["results"]
@@ -294,6 +297,8 @@ def test_end_from_tracking_where_returned_ones_come_first(app, applicant):
     tracking = text_of(applicant.get("/applications/tracking"))
     assert [int(i) for i in re.findall(r'data-application="(\d+)"', tracking)] == [draft_id]
     assert "已结束" in text_of(applicant.get(f"/applications/{returned_id}"))
+    closed = text_of(applicant.get(f"/applications/{returned_id}/edit", follow_redirects=True))
+    assert "该申请已办理终结（已结束），不能再修改" in closed
 
 
 def test_query_filters_by_type_state_and_date_and_rejects_a_bad_date(app, applicant):
