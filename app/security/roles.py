@@ -165,8 +165,9 @@ ROLES: dict[str, RoleSpec] = {
         RoleSpec(
             APPLICANT,
             _l("Individual applicant"),
-            grants=_PROFILE_OWNER,
-            menus=(MENU_PERSONAL, MENU_PROFILE, MENU_MY_CERTIFICATES, MENU_BUSINESS, MENU_FLOW_CHARTS),
+            grants=_PROFILE_OWNER + on(APPLICATION, "can_read", "can_write"),
+            menus=(MENU_PERSONAL, MENU_PROFILE, MENU_MY_CERTIFICATES, MENU_BUSINESS, MENU_NEW_APPLICATION,
+                   MENU_TRACKING, MENU_QUERY, MENU_FLOW_CHARTS),
             is_staff=False,
         ),
     )

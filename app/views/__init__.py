@@ -7,6 +7,8 @@ from app.security import roles as r
 from app.views.account import OrgStaffView
 from app.views.appeal import PasswordAppealView
 from app.views.application_review import ApplicationReviewView
+from app.views.application_forms import ApplicationFormView
+from app.views.applications import ApplicationView
 from app.views.audit import OperationLogView
 from app.views.captcha import CaptchaView
 from app.views.login_log import LoginLogView
@@ -37,6 +39,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     for section_view in SECTION_VIEWS:
         appbuilder.add_view_no_menu(section_view)
     appbuilder.add_view_no_menu(ProfileFileView)
+    register_application_pages(appbuilder)
     appbuilder.add_view(
         FlowChartView, r.MENU_FLOW_CHARTS, label=_l("Overall business flow charts"), icon="fa-sitemap",
         category=r.MENU_BUSINESS, category_label=_l("Online business"), category_icon="fa-briefcase",
@@ -91,6 +94,19 @@ def register_views(appbuilder: AppBuilder) -> None:
         category=r.MENU_SYSTEM,
     )
     register_account_pages(appbuilder)
+
+
+def register_application_pages(appbuilder: AppBuilder) -> None:
+    """The applicant's business screens: 业务申请, 办理事项跟踪, 业务办理查询 in 网上业务办理."""
+    appbuilder.add_view_no_menu(ApplicationView)
+    appbuilder.add_view_no_menu(ApplicationFormView)
+    for name, endpoint, label, icon in (
+        (r.MENU_NEW_APPLICATION, "ApplicationFormView.new", _l("New application"), "fa-pencil-square-o"),
+        (r.MENU_TRACKING, "ApplicationView.tracking", _l("Business tracking"), "fa-tasks"),
+        (r.MENU_QUERY, "ApplicationView.index", _l("Business query"), "fa-search"),
+    ):
+        appbuilder.add_link(name, href=endpoint, label=label, icon=icon, category=r.MENU_BUSINESS,
+                            category_label=_l("Online business"), category_icon="fa-briefcase")
 
 
 def register_account_pages(appbuilder: AppBuilder) -> None:
