@@ -206,7 +206,7 @@ def test_admin_sees_and_lifts_a_lock(app, browser_factory):
         db.session.commit()
         victim_id = victim.id
     admin = browser_factory(app, "demo_admin")
-    assert "锁定至" in admin.get("/users/list/").get_data(as_text=True)
+    assert "锁定至" in admin.get("/users/list/?_flt_0_username=demo_unit").get_data(as_text=True)
     response = admin.post("/users/action_post", {"action": "unlock", "rowid": [str(victim_id)]})
     assert response.status_code == 302
     assert "已解除 1 个账号的锁定" in admin.get("/users/list/").get_data(as_text=True)
