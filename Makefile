@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Test processes (pytest-xdist); each module stays on one worker so module fixtures are built once.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadscope
 
 .PHONY: run install install-test setup test test-sqlite test-postgresql translations clean
 
@@ -31,10 +34,10 @@ install-test: $(BIN)/python
 test: install-test test-sqlite test-postgresql
 
 test-sqlite:
-	$(BIN)/python -m pytest -q -p no:cacheprovider --db=sqlite
+	$(PYTEST) --db=sqlite
 
 test-postgresql:
-	$(BIN)/python -m pytest -q -p no:cacheprovider --db=postgresql tests/functional
+	$(PYTEST) --db=postgresql tests/functional
 
 translations:
 	bash tools/i18n.sh update
