@@ -103,6 +103,9 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_KB", 1024) * 1024
 MAX_PAGE_SIZE = 100
 DICTIONARY_CACHE_SECONDS = env_int("DICTIONARY_CACHE_SECONDS", 60)
 
+# Times are stored in UTC and shown in this zone.
+DISPLAY_TIMEZONE = env_str("DISPLAY_TIMEZONE", "Asia/Shanghai")
+
 # Title businesses: working days for corrections and for each 公示; the certificate number pattern
 # ({year}, {kind}: P 评审 R 认定 C 确认 B 补发, {seq}: a per-year-and-kind counter).
 CORRECTION_WORKDAYS = env_int("CORRECTION_WORKDAYS", 10)

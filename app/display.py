@@ -1,7 +1,8 @@
 """How plain values are shown on list and detail pages: no "None", Chinese yes/no, readable dates."""
 import datetime as dt
+from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from flask_babel import gettext as _
 
 from app.models import OBJECTION_STATUS_LABELS, REVIEW_ACTION_LABELS, REVIEW_STAGE_LABELS
@@ -16,12 +17,20 @@ def display(value) -> str:
     if value is False:
         return _("No")
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return local_time(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (list, tuple, set)):
         return "、".join(display(v) for v in value)
     return str(value)
+
+
+def local_time(value: dt.datetime) -> dt.datetime:
+    """A stored time (naive UTC) in the zone people read it in (DISPLAY_TIMEZONE, 北京时间 by default)."""
+    zone = current_app.config.get("DISPLAY_TIMEZONE", "Asia/Shanghai") if has_app_context() else "Asia/Shanghai"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(ZoneInfo(zone))
 
 
 def install(app: Flask) -> None:
