@@ -1,11 +1,11 @@
 """How plain values are shown on list and detail pages: no "None", Chinese yes/no, readable dates."""
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask
 from flask_babel import gettext as _
 
 from app.models import OBJECTION_STATUS_LABELS, REVIEW_ACTION_LABELS, REVIEW_STAGE_LABELS
+from app.services.workdays import local_time
 
 
 def display(value) -> str:
@@ -23,14 +23,6 @@ def display(value) -> str:
     if isinstance(value, (list, tuple, set)):
         return "、".join(display(v) for v in value)
     return str(value)
-
-
-def local_time(value: dt.datetime) -> dt.datetime:
-    """A stored time (naive UTC) in the zone people read it in (DISPLAY_TIMEZONE, 北京时间 by default)."""
-    zone = current_app.config.get("DISPLAY_TIMEZONE", "Asia/Shanghai") if has_app_context() else "Asia/Shanghai"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(ZoneInfo(zone))
 
 
 def install(app: Flask) -> None:

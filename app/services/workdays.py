@@ -1,4 +1,4 @@
-"""Working days: weekends and official holidays skipped, 调休 make-up days counted (chinese-calendar).
+"""Working days (weekends and official holidays skipped, 调休 make-up days counted) and the local time of stored times.
 
 Extra closed days can be configured (`EXTRA_HOLIDAYS`, ISO dates) for local holidays; years the calendar
 package does not know yet fall back to Monday–Friday.
@@ -6,6 +6,7 @@ package does not know yet fall back to Monday–Friday.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from flask import current_app, has_app_context
@@ -45,3 +46,11 @@ def workdays_between(start: dt.date, end: dt.date) -> int:
         day += dt.timedelta(days=1)
         count += is_workday(day)
     return count
+
+
+def local_time(value: dt.datetime) -> dt.datetime:
+    """A stored time (naive UTC) in the zone people read it in (DISPLAY_TIMEZONE, 北京时间 by default)."""
+    zone = current_app.config.get("DISPLAY_TIMEZONE", "Asia/Shanghai") if has_app_context() else "Asia/Shanghai"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(ZoneInfo(zone))

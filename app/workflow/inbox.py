@@ -180,7 +180,7 @@ def due_date(application: Application) -> dt.date | None:
     if application.state_entered_at is None:
         return None
     days = current_app.config.get("REVIEW_DUE_WORKDAYS", 10)
-    return workdays.add_workdays(application.state_entered_at.date(), days)
+    return workdays.add_workdays(workdays.local_time(application.state_entered_at).date(), days)
 
 
 class ActionKind(enum.Enum):
