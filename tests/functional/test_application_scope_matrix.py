@@ -7,11 +7,7 @@ leaves the applications and their history unchanged.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-
 import pytest
-from sqlalchemy import text
-
 import factories as f
 from app.extensions import db
 from app.models import Application, AppState, BusinessType, ReviewBatch
@@ -88,13 +84,7 @@ def world(shared_app):
 
 
 def snapshot(app) -> str:
-    digest = hashlib.sha256()
-    with app.app_context():
-        for table in ("application", "application_event", "objection", "meeting_vote", "batch_attendee"):
-            for row in db.session.execute(text(f"SELECT * FROM {table} ORDER BY 1")):
-                digest.update(repr(tuple(row)).encode())
-        db.session.remove()
-    return digest.hexdigest()
+    return f.table_digest(app, ("application", "application_event", "objection", "meeting_vote", "batch_attendee"))
 
 
 def browser_for(app, browser_factory, actor):

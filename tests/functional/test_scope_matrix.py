@@ -5,10 +5,7 @@ every table unchanged. Later issues add their endpoints to ENDPOINTS_* below.
 """
 from __future__ import annotations
 
-import hashlib
-
 import pytest
-from sqlalchemy import text
 
 import factories as f
 from app.extensions import db
@@ -54,14 +51,7 @@ def world(shared_app):
 
 
 def snapshot(app) -> str:
-    """A digest of every watched table's rows, to prove an attempt changed nothing."""
-    digest = hashlib.sha256()
-    with app.app_context():
-        for table in WATCHED_TABLES:
-            for row in db.session.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2")):
-                digest.update(repr(tuple(row)).encode())
-        db.session.remove()
-    return digest.hexdigest()
+    return f.table_digest(app, WATCHED_TABLES)
 
 
 def browser_for(app, browser_factory, actor):
