@@ -62,6 +62,8 @@ FAB_ADD_SECURITY_API = False
 FAB_API_SWAGGER_UI = False
 FAB_ALLOW_GET_UNSAFE_MUTATIONS = False
 FAB_API_MAX_PAGE_SIZE = 100
+# Largest Excel export (导出Excel); a larger one is refused with a message asking to narrow the search.
+EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 100000)
 
 AUTH_TYPE = AUTH_DB
 AUTH_ROLE_ADMIN = "Admin"

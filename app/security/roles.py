@@ -18,6 +18,7 @@ PROVIDER = "Provider"
 APPLICANT = "Applicant"
 
 READ = ("can_list", "can_show")
+EXPORT = "can_export"  # 导出Excel of a list (the view's `export` method)
 WRITE = ("can_add", "can_edit", "can_delete")
 
 # Stable permission names of the project's views (class_permission_name), so renames keep grants.
@@ -102,10 +103,10 @@ SELF_SERVICE = (
     ("can_this_form_post", "UserInfoEditView"),
 )
 
-_ORG_READER = on(MY_ORG, *READ) + on(ORG_STAFF, *READ)
+_ORG_READER = on(MY_ORG, *READ, EXPORT) + on(ORG_STAFF, *READ, EXPORT)
 _ORG_KEEPER = _ORG_READER + on(MY_ORG, "can_edit")
 _ORG_MENUS = (MENU_ORG_INFO, MENU_MY_ORGS, MENU_ORG_STAFF)
-_DICTIONARY_KEEPER = on(DICT_TYPE, *READ, *WRITE) + on(DICT_ITEM, *READ, *WRITE)
+_DICTIONARY_KEEPER = on(DICT_TYPE, *READ, *WRITE, EXPORT) + on(DICT_ITEM, *READ, *WRITE, EXPORT)
 _DICTIONARY_MENUS = (MENU_BASIC_DATA, MENU_DICT_TYPES, MENU_DICT_ITEMS)
 _PROFILE_OWNER = (
     on(PROFILE, "can_read", "can_write") + on(PROFILE_RECORD, *READ, *WRITE) + on(PROFILE_FILE, "can_read")
@@ -113,14 +114,14 @@ _PROFILE_OWNER = (
     + on(MY_CERTIFICATE, *READ)
     + on(APPLICATION_API, "can_get", "can_post", "can_put", "can_act") + on(FLOW_CHART, "can_read")
 )
-_PROFILE_REVIEWER = on(PROFILE_REVIEW, *READ, "can_decide") + on(PROFILE_FILE, "can_read")
+_PROFILE_REVIEWER = on(PROFILE_REVIEW, *READ, "can_decide", EXPORT) + on(PROFILE_FILE, "can_read")
 _APPLICATION_REVIEWER = (
     on(APPLICATION_API, "can_get", "can_act") + on(FLOW_CHART, "can_read")
-    + on(APPLICATION_REVIEW, *READ, "can_act")
+    + on(APPLICATION_REVIEW, *READ, "can_act", EXPORT)
 )
 _PROFILE_REVIEW_MENUS = (MENU_REVIEW, MENU_PROFILE_REVIEWS)
-_OBJECTION_KEEPER = on(OBJECTION, *READ, "can_add", "can_resolve")
-_BATCH_KEEPER = on(REVIEW_BATCH, *READ, *WRITE, "can_meeting")
+_OBJECTION_KEEPER = on(OBJECTION, *READ, "can_add", "can_resolve", EXPORT)
+_BATCH_KEEPER = on(REVIEW_BATCH, *READ, *WRITE, "can_meeting", EXPORT)
 _APPLICATION_REVIEW_MENUS = (MENU_REVIEW, MENU_TODO, MENU_DONE)
 
 ROLES: dict[str, RoleSpec] = {
@@ -132,14 +133,14 @@ ROLES: dict[str, RoleSpec] = {
             AUTHORITY,
             _l("HRSS authority officer"),
             grants=_ORG_KEEPER + _DICTIONARY_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER
-            + on(REVIEW_BATCH, *READ) + on(OBJECTION, *READ),
+            + on(REVIEW_BATCH, *READ, EXPORT) + on(OBJECTION, *READ, EXPORT),
             menus=_ORG_MENUS + _DICTIONARY_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS
             + (MENU_BATCHES, MENU_OBJECTIONS),
         ),
         RoleSpec(
             SUPERVISOR_REVIEWER,
             _l("Supervising department reviewer"),
-            grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + on(OBJECTION, *READ),
+            grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + on(OBJECTION, *READ, EXPORT),
             menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_OBJECTIONS,),
         ),
         RoleSpec(
@@ -157,15 +158,16 @@ ROLES: dict[str, RoleSpec] = {
             EXPERT,
             _l("Review expert"),
             # Read-only: the candidates of the meetings they sit in (the Application scope policy).
-            grants=on(MY_ORG, *READ) + on(APPLICATION_API, "can_get") + on(FLOW_CHART, "can_read")
-            + on(APPLICATION_REVIEW, *READ),
+            grants=on(MY_ORG, *READ, EXPORT) + on(APPLICATION_API, "can_get") + on(FLOW_CHART, "can_read")
+            + on(APPLICATION_REVIEW, *READ, EXPORT),
             menus=(MENU_ORG_INFO, MENU_MY_ORGS, MENU_REVIEW, MENU_TODO),
         ),
         RoleSpec(PROVIDER, _l("Training provider officer"), grants=_ORG_KEEPER, menus=_ORG_MENUS),
         RoleSpec(
             APPLICANT,
             _l("Individual applicant"),
-            grants=_PROFILE_OWNER + on(APPLICATION, "can_read", "can_write"),
+            # 导出Excel of their own 业务办理查询 only; no staff list is exportable to them.
+            grants=_PROFILE_OWNER + on(APPLICATION, "can_read", "can_write", EXPORT),
             menus=(MENU_PERSONAL, MENU_PROFILE, MENU_MY_CERTIFICATES, MENU_BUSINESS, MENU_NEW_APPLICATION,
                    MENU_TRACKING, MENU_QUERY, MENU_FLOW_CHARTS),
             is_staff=False,

@@ -8,15 +8,18 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import BUSINESS_TYPE_LABELS, AppState, Application, BasicInfo, BusinessType
 from app.scope import clause_for, current_scope
 from app.security import roles as r
-from app.services import dictionaries
+from app.services import dictionaries, excel_export
+from app.services.excel_export import Column
 from app.services.audit import client_ip
 from app.views import application_display as shown
+from app.views.export import request_filters_record
 from app.views.flow_chart import chart_markup
 from app.views.profile_display import basic_facts
 from app.workflow import engine, inbox, objections, tick
@@ -62,6 +65,43 @@ def _filters() -> inbox.Filters:
     return inbox.Filters(business_type=kind, series=series, search=(request.args.get("q") or "")[:inbox.MAX_SEARCH])
 
 
+APPLICATION_LOADS = (selectinload(Application.user), selectinload(Application.unit))
+
+
+def _publicity_until(application: Application):
+    return application.publicity_until if application.state in PUBLICITY_STATES else None
+
+
+def _applicant_columns(application_of) -> list[Column]:
+    """The columns both inboxes start with, as their pages show them (the ID number masked)."""
+    return [
+        Column(_("Applicant name"), lambda row: application_of(row).user.full_name),
+        Column(_("ID number"), lambda row: masked_id(application_of(row).user.id_number)),
+        Column(_("Personnel management unit"), lambda row: getattr(application_of(row).unit, "name", "")),
+        Column(_("Business type"), lambda row: shown.type_label(application_of(row))),
+        Column(_("Series and title applied for"), lambda row: applied_for(application_of(row))),
+    ]
+
+
+def todo_columns() -> list[Column]:
+    """The 待办 page's columns (translated when the export runs)."""
+    return _applicant_columns(lambda a: a) + [
+        Column(_("State"), lambda a: shown.state_label(a.state)),
+        Column(_("Arrived at"), lambda a: a.state_entered_at),
+        Column(_("Due date"), inbox.due_date),
+        Column(_("Publicity until"), _publicity_until),
+    ]
+
+
+def done_columns() -> list[Column]:
+    """The 已办 page's columns; a row is (application, the user's last event)."""
+    return _applicant_columns(lambda row: row[0]) + [
+        Column(_("My last action"), lambda row: inbox.event_label(row[0], row[1])),
+        Column(_("Handled at"), lambda row: row[1].at),
+        Column(_("Current state"), lambda row: shown.state_label(row[0].state)),
+    ]
+
+
 def _page_number() -> int:
     return max(request.args.get("page", 1, type=int) or 1, 1)
 
@@ -78,8 +118,9 @@ class ApplicationReviewView(BaseView):
 
     route_base = "/review/applications"
     class_permission_name = r.APPLICATION_REVIEW
-    base_permissions = ["can_list", "can_show", "can_act"]
-    method_permission_name = {"todo": "list", "done": "list", "show": "show", "act": "act", "bulk": "act"}
+    base_permissions = ["can_list", "can_show", "can_act", "can_export"]
+    method_permission_name = {"todo": "list", "done": "list", "show": "show", "act": "act", "bulk": "act",
+                              "export_todo": "export", "export_done": "export"}
     default_view = "todo"
 
     def _can_act(self) -> bool:
@@ -99,7 +140,7 @@ class ApplicationReviewView(BaseView):
             series_choices=dictionaries.choices("title_series"),
             args={key: request.args.get(key, "") for key in ("type", "series", "q")},
             state_label=shown.state_label, type_label=shown.type_label, masked_id=masked_id,
-            applied_for=applied_for,
+            applied_for=applied_for, can_export=self.appbuilder.sm.has_access("can_export", self.class_permission_name),
         )
 
     @expose("/todo")
@@ -123,6 +164,32 @@ class ApplicationReviewView(BaseView):
         return self.render_template(
             "review/done.html", title=_("Applications done"), page=page, rows=rows, **self._list_context(),
         )
+
+    @expose("/todo/export")
+    @has_access
+    def export_todo(self):
+        """导出Excel of 待办: every row the page would list with the same filters, all pages."""
+        query, count_query = inbox.todo_queries(g.user, current_scope(), _filters())
+        return self._export(_("Applications to do"), "todo", todo_columns(), count_query, lambda: db.session.scalars(
+            query.options(*APPLICATION_LOADS).execution_options(yield_per=excel_export.BATCH)))
+
+    @expose("/done/export")
+    @has_access
+    def export_done(self):
+        """导出Excel of 已办, with the page's filters, newest action first."""
+        query, count_query = inbox.done_queries(g.user, current_scope(), _filters())
+        return self._export(_("Applications done"), "done", done_columns(), count_query, lambda: db.session.execute(
+            query.options(*APPLICATION_LOADS).execution_options(yield_per=excel_export.BATCH)))
+
+    def _export(self, title: str, endpoint: str, columns, count_query, rows):
+        """Refuse above the cap, else stream `rows()` (opened only then) into the download."""
+        try:
+            excel_export.check_size(db.session.scalar(count_query) or 0)
+        except excel_export.TooManyRows as error:
+            flash(error.message(), "warning")
+            return redirect(url_for(f".{endpoint}", **request.args))
+        return excel_export.export(title=title, list_name=f"ApplicationReview.{endpoint}", columns=columns,
+                                   rows=rows(), filters=request_filters_record(), actor=g.user)
 
     @expose("/<int:pk>")
     @has_access

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import DomainError, ValidationFailed
 from app.scope.filters import SCOPED
+from app.views.export import ListExportMixin
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,8 @@ def _int_arg(name: str) -> int | None:
         return None
 
 
-class SafeCrudMixin:
-    """Bounded pages, validated sort/filter arguments, and rule errors shown on the fields."""
+class SafeCrudMixin(ListExportMixin):
+    """Bounded pages, validated sort/filter arguments, rule errors shown on the fields, and 导出Excel."""
 
     page_size = 20
     # No file is ever served through FAB's generic download route (FAB_NOTES 5).
@@ -42,11 +43,16 @@ class SafeCrudMixin:
         abort(404)
 
     # ----- list arguments (FAB_NOTES 13, 14) -----
+    def _order_args(self) -> tuple[str, str]:
+        """The page's sort column and direction, or ("", "") when the URL asks for something not offered."""
+        order_column, order_direction = get_order_args().get(self.__class__.__name__, ("", ""))
+        if order_column not in self.order_columns or order_direction not in ("asc", "desc"):
+            return "", ""
+        return order_column, order_direction
+
     def _list(self, **kwargs):
         name = self.__class__.__name__
-        order_column, order_direction = get_order_args().get(name, ("", ""))
-        if order_column not in self.order_columns or order_direction not in ("asc", "desc"):
-            order_column, order_direction = "", ""
+        order_column, order_direction = self._order_args()
         page = max(_int_arg(f"page_{name}") or 0, 0)
         max_size = current_app.config.get("MAX_PAGE_SIZE", 100)
         page_size = _int_arg(f"psize_{name}") or self.page_size

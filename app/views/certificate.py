@@ -59,6 +59,7 @@ class MyCertificateView(ScopedModelView):
     datamodel = SQLAInterface(Certificate, db.session)
     base_permissions = ["can_list", "can_show"]
     base_filters = [["holder_id", OwnRowsFilter, None]]
+    exclude_route_methods = {"export"}  # the holder's own page: 导出Excel is for staff lists
     list_title = show_title = _l("My certificates")
     label_columns = {
         "number": _l("Certificate number"), "verification_code": _l("Verification code"),

@@ -72,6 +72,7 @@ class OrgViewMixin:
     list_columns = ["name", "kind", "parent", "region_code", "status"]
     order_columns = ["name", "kind", "status"]
     base_order = ("name", "asc")
+    export_columns = BASIC + CONTACT + ["created_at"]
     show_template = "org/show.html"
     show_fieldsets = [
         (_l("Basic information"), {"fields": BASIC + ["uscc_override", "uscc_override_reason", "uscc_override_by", "uscc_override_at"]}),

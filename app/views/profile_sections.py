@@ -117,6 +117,7 @@ class ProfileSectionView(ScopedModelView):
     label_columns = RECORD_LABELS
     formatters_columns = COMMON_FORMATTERS
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
+    exclude_route_methods = {"export"}  # the applicant's own pages: 导出Excel is for staff lists
     has_attachment = False
     page_size = 50
 

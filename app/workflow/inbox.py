@@ -139,23 +139,27 @@ def _page(query: Select, count_query: Select, page: int, size: int, scalars: boo
     return Page(rows=rows, count=count, page=page, size=size)
 
 
-def todo(user: AppUser, scope: Scope, filters: Filters = Filters(), page: int = 1, size: int = PAGE_SIZE,
-         with_meetings: bool = True) -> Page:
-    """待办, oldest arrival first; an expert's candidates of their meetings are listed too (read-only)."""
+def todo_queries(user: AppUser, scope: Scope, filters: Filters = Filters(),
+                 with_meetings: bool = True) -> tuple[Select, Select]:
+    """待办 as (rows, count) queries, oldest arrival first; an expert's meeting candidates are listed too."""
     condition = todo_clause(user, scope)
     if with_meetings:
         condition = or_(condition, meeting_clause(scope))
     where = and_(condition, filters.clause())
     query = select(Application).where(where).order_by(Application.state_entered_at, Application.id)
     count_query = select(func.count()).select_from(Application).where(where)
+    return query, count_query
+
+
+def todo(user: AppUser, scope: Scope, filters: Filters = Filters(), page: int = 1, size: int = PAGE_SIZE,
+         with_meetings: bool = True) -> Page:
+    """待办, oldest arrival first; an expert's candidates of their meetings are listed too (read-only)."""
+    query, count_query = todo_queries(user, scope, filters, with_meetings)
     return _page(query, count_query, page, size, scalars=True)
 
 
-def done(user: AppUser, scope: Scope, filters: Filters = Filters(), page: int = 1, size: int = PAGE_SIZE) -> Page:
-    """已办: applications in scope on which the user recorded a review action, newest action first.
-
-    Rows are (application, the user's last event on it); the user's own applicant steps do not count.
-    """
+def done_queries(user: AppUser, scope: Scope, filters: Filters = Filters()) -> tuple[Select, Select]:
+    """已办 as (rows, count) queries: (application, the user's last review event on it), newest action first."""
     last = (
         select(ApplicationEvent.application_id, func.max(ApplicationEvent.id).label("event_id"))
         .where(ApplicationEvent.actor_id == user.id, ApplicationEvent.actor_role != r.APPLICANT)
@@ -172,6 +176,15 @@ def done(user: AppUser, scope: Scope, filters: Filters = Filters(), page: int = 
     )
     count_query = select(func.count()).select_from(Application).join(
         last, last.c.application_id == Application.id).where(where)
+    return query, count_query
+
+
+def done(user: AppUser, scope: Scope, filters: Filters = Filters(), page: int = 1, size: int = PAGE_SIZE) -> Page:
+    """已办: applications in scope on which the user recorded a review action, newest action first.
+
+    Rows are (application, the user's last event on it); the user's own applicant steps do not count.
+    """
+    query, count_query = done_queries(user, scope, filters)
     return _page(query, count_query, page, size, scalars=False)
 
 
