@@ -7,6 +7,9 @@ leaves the applications and their history unchanged.
 from __future__ import annotations
 
 import datetime as dt
+import io
+
+import openpyxl
 import pytest
 import factories as f
 from app.extensions import db
@@ -150,6 +153,22 @@ def test_inboxes_list_exactly_what_the_actor_must_act_on(shared_app, browser_fac
         if actor == "demo_admin":
             continue  # the admin is not a reviewer of any level
         assert listed == must_act, (actor, name)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_inbox_exports_hold_what_the_inbox_pages_list(shared_app, browser_factory, world, actor):
+    browser = browser_for(shared_app, browser_factory, actor)
+    for inbox in ("todo", "done"):
+        response = browser.get(f"/review/applications/{inbox}/export")
+        if actor not in REVIEW_SCREENS:
+            assert refused(response, actor), (inbox, response.status_code)
+            continue
+        page = browser.get(f"/review/applications/{inbox}").get_data(as_text=True)
+        on_page = {name for name, app_id in world.items() if f"/review/applications/{app_id}\"" in page}
+        exported = [row[0] for row in
+                    openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(min_row=2, values_only=True)]
+        assert sorted(exported) == sorted(NAMES[WORLD[name][0]] for name in on_page), (actor, inbox)
+        assert on_page <= SEES[actor]
 
 
 @pytest.mark.parametrize("actor", ACTORS)

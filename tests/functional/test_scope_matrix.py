@@ -5,6 +5,9 @@ every table unchanged. Later issues add their endpoints to ENDPOINTS_* below.
 """
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import pytest
 
 import factories as f
@@ -139,6 +142,27 @@ def test_hand_made_filters_cannot_widen_the_scope(shared_app, browser_factory, w
             assert response.status_code == 200, query
             page = response.get_data(as_text=True)
             assert f"/orgs/show/{org_id}\"" not in page
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_org_and_staff_exports_hold_exactly_the_scope(shared_app, browser_factory, world, actor):
+    browser = browser_for(shared_app, browser_factory, actor)
+    orgs = browser.get("/orgs/export/")
+    staff = browser.get("/org-staff/export/")
+    if actor not in HAS_ORG_VIEWS:
+        assert_refused(orgs, actor)
+        assert_refused(staff, actor)
+        return
+    sheet = openpyxl.load_workbook(io.BytesIO(orgs.data)).active
+    assert {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)} & set(ALL_ORGS) == VISIBLE[actor]
+    if actor not in CAN_EDIT_OWN:
+        assert_refused(staff, actor)
+        return
+    listed = {row[2] for row in openpyxl.load_workbook(io.BytesIO(staff.data)).active.iter_rows(min_row=2,
+                                                                                             values_only=True)}
+    for other in world["users"]:
+        reachable = actor == "demo_admin" or bool(world["user_orgs"][other] & VISIBLE[actor])
+        assert (other in listed) == reachable, (actor, other)
 
 
 @pytest.mark.parametrize("actor", ACTORS)
