@@ -123,6 +123,20 @@ def test_a_dictionary_label_that_looks_like_a_formula_stays_text(app, browser_fa
     assert labels[0][5].value == "是"
 
 
+
+def test_a_related_list_exports_the_rows_of_its_parent_only(app, browser_factory):
+    with app.app_context():
+        region = db.session.scalar(select(DictType).where(DictType.code == "region"))
+        region_id, name = region.id, region.name
+        count = db.session.scalar(select(func.count()).select_from(DictItem).where(DictItem.type_id == region_id))
+    browser = browser_factory(app, "demo_admin")
+    page = browser.get(f"/dictionaries/show/{region_id}").get_data(as_text=True)
+    link = f"/dictionary-items/export/?_flt_0_dict_type={region_id}"
+    assert link in page
+    sheet = workbook(browser.get(link))
+    assert len(rows_of(sheet)) == count and set(column(sheet, "数据字典")) == {name}
+
+
 def test_unit_reviewer_exports_exactly_their_scope(shared_app, browser_factory, world):
     browser = browser_factory(shared_app, "demo_unit")
     with shared_app.app_context():
@@ -248,3 +262,14 @@ def test_an_export_over_the_cap_is_refused_with_a_message(app_with, browser_fact
         assert db.session.scalar(select(func.count()).select_from(OperationLog)
                                  .where(OperationLog.action == "export")) == 0
     assert workbook(browser.get("/dictionaries/export/?_flt_3_code=region"))  # within the cap it works
+
+
+def test_bad_list_arguments_never_give_a_server_error(shared_app, browser_factory, world):
+    admin = browser_factory(shared_app, "demo_admin")
+    for url in ("/login-log/export/?_flt_0_at=不是日期", "/admin/orgs/export/?_oc_OrgAdminView=path&_od_OrgAdminView=x",
+                "/profile-reviews/export/?_flt_0_unit=abc", "/review/applications/todo/export?type=nonsense&series=zz",
+                "/operation-log/export/?_flt_0_target_id=x1"):
+        response = admin.get(url)
+        assert response.status_code in (200, 302), (url, response.status_code)
+        if response.status_code == 302:
+            assert "/export" not in response.headers["Location"]
