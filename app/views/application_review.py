@@ -9,6 +9,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.documents import registry
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import BUSINESS_TYPE_LABELS, AppState, Application, BasicInfo, BusinessType
@@ -17,6 +18,7 @@ from app.security import roles as r
 from app.services import dictionaries
 from app.services.audit import client_ip
 from app.views import application_display as shown
+from app.views import documents
 from app.views.flow_chart import chart_markup
 from app.views.profile_display import basic_facts
 from app.workflow import engine, inbox, objections, tick
@@ -78,7 +80,8 @@ class ApplicationReviewView(BaseView):
     route_base = "/review/applications"
     class_permission_name = r.APPLICATION_REVIEW
     base_permissions = ["can_list", "can_show", "can_act"]
-    method_permission_name = {"todo": "list", "done": "list", "show": "show", "act": "act", "bulk": "act"}
+    method_permission_name = {"todo": "list", "done": "list", "show": "show", "document": "show", "act": "act",
+                              "bulk": "act"}
     default_view = "todo"
 
     def _can_act(self) -> bool:
@@ -149,12 +152,21 @@ class ApplicationReviewView(BaseView):
             objections=objections.of_application(application.id) if self._sees_objections() else [],
             may_record_objection=objections.may_record(application, g.user)
             and self.appbuilder.sm.has_access("can_add", r.OBJECTION),
+            documents=registry.for_application(application),
             meeting_link=application.batch_id is not None
             and self.appbuilder.sm.has_access("can_meeting", r.REVIEW_BATCH),
         )
 
     def _sees_objections(self) -> bool:
         return self.appbuilder.sm.has_access("can_list", r.OBJECTION)
+
+    @expose("/<int:pk>/documents/<code>")
+    @has_access
+    def document(self, pk: int, code: str):
+        """The application's forms as the reviewer prints them."""
+        application = self._scoped(pk)
+        spec = documents.application_spec(application, code)
+        return documents.send_docx(spec, registry.application_document(spec, application), application)
 
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access
