@@ -126,6 +126,77 @@ def recognition_form() -> Document:
     return doc
 
 
+def _text_box(doc: Document, title: str, field: str) -> None:
+    """A long text (小结, 总结) in a bordered box under its heading."""
+    _heading(doc, title)
+    table = doc.add_table(rows=1, cols=1)
+    table.style = "Table Grid"
+    table.cell(0, 0).text = "{{ " + field + " }}"
+
+
+def evaluation_form() -> Document:
+    doc = _document()
+    _title(doc, "专业技术资格评定表")
+    doc.add_paragraph("申报编号：{{ number }}        {{ business }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _heading(doc, "一、基本情况")
+    _fields(doc, [("姓名", "{{ name }}"), ("性别", "{{ sex }}"), ("出生日期", "{{ birth_date }}"),
+                  ("证件号码", "{{ id_number }}"), ("人事管理单位", "{{ unit }}"), ("主管单位", "{{ supervisor }}"),
+                  ("现职称", "{{ current_title }}"), ("取得时间", "{{ current_title_date }}")])
+    _heading(doc, "二、申报信息")
+    _fields(doc, [("人员类型", "{{ person_type }}"), ("专业系列", "{{ series }}"), ("专业名称", "{{ specialty }}"),
+                  ("资格名称", "{{ title }}"), ("资格等级", "{{ level }}"), ("破格申报", "{{ exceptional }}"),
+                  ("现从事专业技术工作", "{{ current_work }}"), ("本专业工作年限", "{{ years_in_field }}"),
+                  ("本专业最高全日制学历", "{{ fulltime_education }}"), ("本专业最高全日制学位", "{{ fulltime_degree }}")])
+    doc.add_paragraph("破格理由：{{ exceptional_reason }}")
+    _text_box(doc, "三、专业工作经历（能力）条件：{{ experience_met }}", "experience_detail")
+    _heading(doc, "四、主要业绩成果")
+    for title, loop in (("（一）普通项目", "ordinary"), ("（二）主持项目解决重大技术难题", "major_problem"),
+                        ("（三）获奖项目", "awarded")):
+        doc.add_paragraph(title)
+        _records(doc, ["起止时间", "项目名称", "本人作用", "项目级别", "获奖情况"], f"a in achievements.{loop}",
+                 ["{{ a.period }}", "{{ a.name }}", "{{ a.role }}", "{{ a.level }}", "{{ a.award }}"])
+    _heading(doc, "五、主要论著")
+    for title, loop in (("（一）论文", "paper"), ("（二）著作", "book"), ("（三）省部级技术标准", "standard")):
+        doc.add_paragraph(title)
+        _records(doc, ["名称", "刊物或出版单位", "刊号/书号", "发表时间", "本人排名", "代表作"], f"p in publications.{loop}",
+                 ["{{ p.title }}", "{{ p.publisher }}", "{{ p.serial_no }}", "{{ p.published_on }}", "{{ p.rank }}",
+                  "{{ p.representative }}"])
+    doc.add_page_break()
+    _text_box(doc, "六、专业技术工作小结", "work_summary")
+    _text_box(doc, "七、单位推荐意见（德、能、勤、绩）", "unit_recommendation")
+    _opinion(doc, "人事管理单位意见（公示情况）")
+    _opinion(doc, "主管单位意见")
+    _heading(doc, "八、评审委员会评审结果")
+    _fields(doc, [("委员总数", "{{ members }}"), ("出席人数", "{{ present }}"), ("赞成", "{{ yes }}"),
+                  ("反对", "{{ no }}"), ("弃权", "{{ abstain }}"), ("评审结果", "{{ result }}")], columns=3)
+    _opinion(doc, "评审委员会意见")
+    _opinion(doc, "人力资源社会保障部门确认备案意见")
+    return doc
+
+
+def confirmation_form() -> Document:
+    doc = _document()
+    _title(doc, "省外来粤专业技术人员职称资格确认申报表")
+    doc.add_paragraph("申报编号：{{ number }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _heading(doc, "一、申请信息")
+    _fields(doc, [("姓名", "{{ name }}"), ("性别", "{{ sex }}"), ("出生日期", "{{ birth_date }}"),
+                  ("证件号码", "{{ id_number }}"), ("确认专业系列", "{{ series }}"), ("确认资格名称", "{{ title }}")])
+    _heading(doc, "二、原省外工作信息")
+    _fields(doc, [("原资格名称", "{{ original_title }}"), ("审批机关", "{{ original_authority }}"),
+                  ("取得时间", "{{ original_date }}"), ("证书编号", "{{ original_certificate_no }}"),
+                  ("原工作单位", "{{ previous_employer }}"), ("工作起止时间", "{{ previous_period }}")])
+    _heading(doc, "三、现工作信息")
+    _fields(doc, [("现工作单位", "{{ current_employer }}"), ("来粤时间", "{{ arrival_date }}"),
+                  ("人事管理单位", "{{ unit }}"), ("主管单位", "{{ supervisor }}")])
+    _text_box(doc, "四、个人在粤工作期间专业工作总结（{{ summary_length }} 字）", "summary")
+    doc.add_paragraph("五、个人承诺：本人承诺所填信息及所提交材料真实有效，如有虚假，自愿承担相应责任。{{ commitment }}")
+    doc.add_paragraph("申报人签名：                    日期：        年    月    日").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _opinion(doc, "人事管理单位意见")
+    _opinion(doc, "主管单位意见")
+    _opinion(doc, "人力资源社会保障部门确认意见")
+    return doc
+
+
 def certificate() -> Document:
     doc = _document(landscape=True)
     _title(doc, "专业技术资格证书", size=26)
@@ -141,7 +212,10 @@ def certificate() -> Document:
     return doc
 
 
-TEMPLATES = {"material_list": material_list, "recognition_form": recognition_form, "certificate": certificate}
+TEMPLATES = {
+    "material_list": material_list, "recognition_form": recognition_form, "evaluation_form": evaluation_form,
+    "confirmation_form": confirmation_form, "certificate": certificate,
+}
 
 
 def main() -> None:

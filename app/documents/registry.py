@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.documents import contexts
 from app.extensions import db
 from app.models import Application, BasicInfo, BusinessType, Certificate, Education, WorkExperience
+from app.workflow import meeting
 from app.workflow.forms import WITH_MATERIALS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -34,8 +35,14 @@ MATERIAL_LIST = DocumentSpec("material_list", _l("List of materials submitted"),
                              WITH_MATERIALS)
 RECOGNITION_FORM = DocumentSpec("recognition_form", _l("Application form for title recognition"),
                                 "recognition_form.docx", (BusinessType.recognition,))
+EVALUATION_FORM = DocumentSpec("evaluation_form", _l("Professional qualification evaluation form"),
+                               "evaluation_form.docx", (BusinessType.evaluation, BusinessType.entrusted))
+CONFIRMATION_FORM = DocumentSpec("confirmation_form", _l("Qualification confirmation form for arrivals from other "
+                                                         "provinces"), "confirmation_form.docx",
+                                 (BusinessType.out_of_province,))
 CERTIFICATE = DocumentSpec("certificate", _l("Professional title certificate"), "certificate.docx")
-APPLICATION_DOCUMENTS = {spec.code: spec for spec in (MATERIAL_LIST, RECOGNITION_FORM)}
+APPLICATION_DOCUMENTS = {spec.code: spec for spec in (MATERIAL_LIST, RECOGNITION_FORM, EVALUATION_FORM,
+                                                      CONFIRMATION_FORM)}
 
 
 def for_application(application: Application) -> list[DocumentSpec]:
@@ -57,6 +64,11 @@ def application_document(spec: DocumentSpec, application: Application) -> bytes:
     basic = db.session.scalar(select(BasicInfo).where(BasicInfo.user_id == application.user_id))
     if spec is MATERIAL_LIST:
         return render(spec, contexts.material_list(application, basic))
+    if spec is EVALUATION_FORM:
+        counted = meeting.tally(application) if application.batch_id else None
+        return render(spec, contexts.evaluation_form(application, basic, counted))
+    if spec is CONFIRMATION_FORM:
+        return render(spec, contexts.confirmation_form(application, basic))
     education = list(db.session.scalars(select(Education).where(Education.user_id == application.user_id)
                                         .order_by(Education.start_date)))
     work = list(db.session.scalars(select(WorkExperience).where(WorkExperience.user_id == application.user_id)

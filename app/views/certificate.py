@@ -65,7 +65,8 @@ class MyCertificateView(ScopedModelView):
     list_title = show_title = _l("My certificates")
     label_columns = {
         "number": _l("Certificate number"), "verification_code": _l("Verification code"),
-        "holder_name": _l("Holder"), "holder": _l("Holder"), "specialty": _l("Specialty"), "series": _l("Professional series"), "title": _l("Title"),
+        "holder_name": _l("Holder"), "holder": _l("Holder"), "specialty": _l("Specialty"),
+        "series": _l("Professional series"), "title": _l("Title"),
         "issued_on": _l("Issued on"), "status": _l("Status"), "original": _l("Replaces certificate"),
         "issuer": _l("Issued by"),
     }

@@ -11,10 +11,10 @@ import factories as f
 from app.documents import contexts, registry
 from app.extensions import db
 from app.models import (
-    Application, ApplicationMaterial, AppState, AppUser, BusinessType, Certificate, Education, Gender, OperationLog,
-    WorkExperience,
+    AchievementCategory, Application, ApplicationMaterial, AppState, AppUser, BusinessType, Certificate, Education,
+    Gender, OperationLog, Publication, ReviewBatch, VoteChoice, WorkExperience,
 )
-from app.workflow import drafts, engine
+from app.workflow import drafts, engine, meeting
 from conftest import DEMO_PASSWORD
 
 RECOGNITION_FORM = {"education_basis": "21", "graduation_date": "2002-07-01", "work_years": "20",
@@ -131,3 +131,40 @@ def test_the_holder_downloads_the_certificate_with_its_verification_code(app, br
     content = text_of(browser.get(f"/my-certificates/document/{cert_id}").data)
     assert "专业技术资格证书" in content and number in content and code in content and "/verify/" in content
     assert browser_factory(app, "someone_else").get(f"/my-certificates/document/{cert_id}").status_code == 404
+
+
+def test_evaluation_form_groups_achievements_and_output_and_carries_the_meeting_result(app):
+    with app.app_context():
+        app_id, batch_id = f.evaluation_in_review()
+        owner = f.user("demo_applicant")
+        publications = list(db.session.scalars(select(Publication).where(Publication.user_id == owner.id)))
+        application = db.session.get(Application, app_id)
+        application.publications = publications
+        application.form = dict(application.form, work_summary="主持全省政务数据共享交换平台建设 <script>x</script>")
+        db.session.commit()
+        present = f.make_experts(17)
+        meeting.set_attendance(db.session.get(ReviewBatch, batch_id), present)
+        meeting.record_votes(db.session.get(ReviewBatch, batch_id), application,
+                             {e: VoteChoice.yes if i < 12 else VoteChoice.no for i, e in enumerate(present)})
+        context = contexts.evaluation_form(application, None, meeting.tally(application))
+        grouped = {kind: len(rows) for kind, rows in context["achievements"].items()}
+        expected = {c.value: sum(1 for a in application.achievements if a.category == c) for c in AchievementCategory}
+        assert grouped == expected and sum(grouped.values()) == len(application.achievements) > 0
+        assert sum(len(rows) for rows in context["publications"].values()) == len(publications)
+        assert (context["members"], context["present"], context["yes"], context["result"]) == (25, 17, 12, "通过")
+        content = text_of(registry.application_document(registry.EVALUATION_FORM, application))
+    assert "专业技术资格评定表" in content and "主持项目解决重大技术难题" in content and "省部级技术标准" in content
+    assert "<script>x</script>" in content and "{{" not in content and "{%" not in content
+    assert application.achievements[0].project_name in content
+
+
+def test_confirmation_form_counts_the_summary_as_the_check_does(shared_app):
+    with shared_app.app_context():
+        application = Application(id=7, business_type=BusinessType.out_of_province, series="GC", title="GC_4",
+                                  user=AppUser(first_name="小红", last_name="李"),
+                                  form={"summary": "工作 总结\n" * 100, "original_title": "高级工程师",
+                                        "commitment": True})
+        context = contexts.confirmation_form(application, None)
+        content = text_of(registry.render(registry.CONFIRMATION_FORM, context))
+    assert context["summary_length"] == 400 and context["commitment"] == "是"
+    assert "省外来粤专业技术人员职称资格确认申报表" in content and "（400 字）" in content and "高级工程师" in content
