@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.documents import registry
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import BUSINESS_TYPE_LABELS, AppState, Application, BasicInfo, BusinessType
@@ -19,6 +20,7 @@ from app.services import dictionaries, excel_export
 from app.services.excel_export import Column
 from app.services.audit import client_ip
 from app.views import application_display as shown
+from app.views import documents
 from app.views.export import request_filters_record
 from app.views.flow_chart import chart_markup
 from app.views.profile_display import basic_facts
@@ -26,7 +28,6 @@ from app.workflow import engine, inbox, objections, tick
 from app.workflow.forms import WITH_MATERIALS, WITH_RECORDS
 
 MAX_BULK = 100
-MAX_REASON = 1000
 PUBLICITY_STATES = (AppState.unit_publicity, AppState.result_publicity)
 
 
@@ -119,8 +120,8 @@ class ApplicationReviewView(BaseView):
     route_base = "/review/applications"
     class_permission_name = r.APPLICATION_REVIEW
     base_permissions = ["can_list", "can_show", "can_act", "can_export"]
-    method_permission_name = {"todo": "list", "done": "list", "show": "show", "act": "act", "bulk": "act",
-                              "export_todo": "export", "export_done": "export"}
+    method_permission_name = {"todo": "list", "done": "list", "show": "show", "document": "show", "act": "act",
+                              "bulk": "act", "export_todo": "export", "export_done": "export"}
     default_view = "todo"
 
     def _can_act(self) -> bool:
@@ -146,6 +147,8 @@ class ApplicationReviewView(BaseView):
     @expose("/todo")
     @has_access
     def todo(self):
+        # Time-driven transitions due in this scope (a 公示 over, a deadline passed) happen before the list is read.
+        tick.catch_up_where(clause_for(Application))
         page = inbox.todo(g.user, current_scope(), _filters(), _page_number())
         today = dt.date.today()
         rows = [(application, inbox.due_date(application), inbox.approvable(application))
@@ -169,6 +172,7 @@ class ApplicationReviewView(BaseView):
     @has_access
     def export_todo(self):
         """导出Excel of 待办: every row the page would list with the same filters, all pages."""
+        tick.catch_up_where(clause_for(Application))  # as the page does before listing
         query, count_query = inbox.todo_queries(g.user, current_scope(), _filters())
         return self._export(_("Applications to do"), "todo", todo_columns(), count_query, lambda: db.session.scalars(
             query.options(*APPLICATION_LOADS).execution_options(yield_per=excel_export.BATCH)))
@@ -215,12 +219,21 @@ class ApplicationReviewView(BaseView):
             objections=objections.of_application(application.id) if self._sees_objections() else [],
             may_record_objection=objections.may_record(application, g.user)
             and self.appbuilder.sm.has_access("can_add", r.OBJECTION),
+            documents=registry.for_application(application),
             meeting_link=application.batch_id is not None
             and self.appbuilder.sm.has_access("can_meeting", r.REVIEW_BATCH),
         )
 
     def _sees_objections(self) -> bool:
         return self.appbuilder.sm.has_access("can_list", r.OBJECTION)
+
+    @expose("/<int:pk>/documents/<code>")
+    @has_access
+    def document(self, pk: int, code: str):
+        """The application's forms as the reviewer prints them."""
+        application = self._scoped(pk)
+        spec = documents.application_spec(application, code)
+        return documents.send_docx(spec, registry.application_document(spec, application), application)
 
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access
@@ -232,9 +245,6 @@ class ApplicationReviewView(BaseView):
         typed = {"event": event, "reason": reason, "comments": comments}
         if inbox.is_applicants_step(application, event):
             abort(403)  # the applicant's own steps are taken on the applicant's screens
-        if len(reason) > MAX_REASON:
-            flash(_("Reason: at most %(n)d characters.", n=MAX_REASON), "danger")
-            return self._render_show(application, typed)
         try:
             engine.apply(application.id, event, g.user, seen_version=_version(request.form.get("version")),
                          reason=reason, section_comments=comments, ip=client_ip())

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
+from app.documents import registry
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import (
@@ -22,6 +23,7 @@ from app.services import dictionaries, excel_export
 from app.services.excel_export import Column
 from app.services.audit import client_ip
 from app.views import application_display as shown
+from app.views import documents
 from app.views.application_fields import handling_org, wizard_steps
 from app.views.export import request_filters_record
 from app.views.flow_chart import chart_markup
@@ -143,7 +145,8 @@ class ApplicationView(BaseView):
 
     route_base = "/applications"
     class_permission_name = r.APPLICATION
-    method_permission_name = {"index": "read", "tracking": "read", "show": "read", "act": "write", "export": "export"}
+    method_permission_name = {"index": "read", "tracking": "read", "show": "read", "document": "read",
+                              "act": "write", "export": "export"}
     default_view = "index"
 
     @expose("/")
@@ -220,7 +223,16 @@ class ApplicationView(BaseView):
             actions=engine.available(application, g.user), chart=chart_markup(kind),
             state_label=shown.state_label(application.state), handling=handling_org(application),
             wizard=bool(wizard_steps(application)), editable=application.state in EDITABLE,
+            documents=registry.for_application(application),
         )
+
+    @expose("/<int:pk>/documents/<code>")
+    @has_access
+    def document(self, pk: int, code: str):
+        """生成文书: a form of this application filled from its current data, as a Word file."""
+        application = owned(pk)
+        spec = documents.application_spec(application, code)
+        return documents.send_docx(spec, registry.application_document(spec, application), application)
 
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access

@@ -3,17 +3,19 @@ from __future__ import annotations
 
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import no_cache
+from flask_appbuilder.security.decorators import has_access, no_cache
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, validators
 
+from app.documents import registry
 from app.extensions import db
 from app.models import CERTIFICATE_STATUS_LABELS, Certificate, CertificateStatus
 from app.scope.filters import OwnRowsFilter
 from app.security import roles as r
 from app.services import certificates, dictionaries
+from app.views import documents
 from app.views.base import ScopedModelView
 from app.views.fields import dict_formatter, enum_formatter
 
@@ -58,12 +60,14 @@ class MyCertificateView(ScopedModelView):
     class_permission_name = r.MY_CERTIFICATE
     datamodel = SQLAInterface(Certificate, db.session)
     base_permissions = ["can_list", "can_show"]
+    method_permission_name = {"list": "list", "show": "show", "document": "show"}
     base_filters = [["holder_id", OwnRowsFilter, None]]
     exclude_route_methods = {"export"}  # the holder's own page: 导出Excel is for staff lists
     list_title = show_title = _l("My certificates")
     label_columns = {
         "number": _l("Certificate number"), "verification_code": _l("Verification code"),
-        "holder_name": _l("Holder"), "holder": _l("Holder"), "specialty": _l("Specialty"), "series": _l("Professional series"), "title": _l("Title"),
+        "holder_name": _l("Holder"), "holder": _l("Holder"), "specialty": _l("Specialty"),
+        "series": _l("Professional series"), "title": _l("Title"),
         "issued_on": _l("Issued on"), "status": _l("Status"), "original": _l("Replaces certificate"),
         "issuer": _l("Issued by"),
     }
@@ -78,3 +82,11 @@ class MyCertificateView(ScopedModelView):
         "title": dict_formatter("title"),
         "series": dict_formatter("title_series"),
     }
+    show_template = "certificate/show.html"
+
+    @expose("/document/<int:pk>")
+    @has_access
+    def document(self, pk):
+        """The certificate as a printable Word form with its verification code."""
+        record = self._scoped_item(pk)
+        return documents.send_docx(registry.CERTIFICATE, registry.certificate_document(record), record)

@@ -41,7 +41,8 @@ def required_fields(application: Application) -> list[str]:
         if spec.required and (value in (None, "", False) or (isinstance(value, str) and not value.strip())):
             missing.append(str(spec.label))
     if application.business_type in TITLED:
-        for value, label in ((application.series, _("Professional series")), (application.title, _("Title applied for"))):
+        wanted = ((application.series, _("Professional series")), (application.title, _("Title applied for")))
+        for value, label in wanted:
             if not value:
                 missing.append(label)
     return [_("Please fill in: %(fields)s.", fields="、".join(missing))] if missing else []

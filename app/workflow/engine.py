@@ -92,6 +92,9 @@ class Business:
         return next((t for t in self.transitions if t.event == event and state in t.sources), None)
 
 
+MAX_REASON = 1000
+
+
 class AlreadyHandled(DomainError):
     """Another actor changed the application first."""
 
@@ -188,6 +191,8 @@ def apply(application_id: int, event: str, actor: AppUser | None, *, seen_versio
     problems: list[str] = []
     if transition.reason_required and not context.reason:
         problems.append(_("Please give the reason."))
+    if context.reason and len(context.reason) > MAX_REASON:
+        problems.append(_("The reason may have at most %(n)d characters.", n=MAX_REASON))
     for guard in transition.guards:
         problems.extend(str(message) for message in guard(application, context))
     if problems:

@@ -72,7 +72,8 @@ def tally(application: Application) -> Tally:
 def set_attendance(batch: ReviewBatch, experts: list[AppUser]) -> None:
     """Record who sat: experts of the batch's committee only; the member count is fixed from the committee."""
     for expert in experts:
-        if not any(role.name == r.EXPERT for role in expert.roles) or batch.committee_id not in {o.id for o in expert.orgs}:
+        is_expert = any(role.name == r.EXPERT for role in expert.roles)
+        if not is_expert or batch.committee_id not in {o.id for o in expert.orgs}:
             raise DomainError(_("%(name)s is not an expert of this committee.", name=expert.full_name))
     if db.session.scalar(select(MeetingVote.id).where(MeetingVote.batch_id == batch.id).limit(1)):
         raise DomainError(_("Votes have been recorded; the attendance of this meeting can no longer change."))

@@ -47,10 +47,21 @@ def catch_up(application: Application) -> int:
             return applied
 
 
+def due_clause(today: dt.date):
+    """Applications whose correction deadline or publicity end has passed."""
+    return or_(*[(Application.state == state) & (column < today) for state, column in _DUE])
+
+
+def catch_up_where(clause, limit: int = 100) -> int:
+    """Catch up the due applications matching `clause` (e.g. an inbox's scope) before they are listed."""
+    ids = list(db.session.scalars(select(Application.id).where(due_clause(dt.date.today()), clause)
+                                  .order_by(Application.id).limit(limit)))
+    return sum(catch_up(db.session.get(Application, application_id)) for application_id in ids)
+
+
 def run(today: dt.date | None = None, batch: int = 500) -> int:
     """Catch up every application whose deadline or publicity end has passed; returns transitions applied."""
-    today = today or dt.date.today()
-    condition = or_(*[(Application.state == state) & (column < today) for state, column in _DUE])
+    condition = due_clause(today or dt.date.today())
     total = 0
     last_id = 0
     while True:

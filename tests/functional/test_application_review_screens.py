@@ -18,7 +18,7 @@ from app.workflow import drafts, engine, inbox, meeting, tick
 from conftest import DEMO_PASSWORD
 from factories import (
     AUTHORITY, COMMITTEE, SUPERVISOR_1, SUPERVISOR_2, UNIT_A, UNIT_B, UNIT_C, make_org, make_person, make_staff,
-    open_batch_for, org, user,
+    evaluation_in_unit_publicity, open_batch_for, org, user,
 )
 from test_i18n_pages import SOURCE, visible_text
 
@@ -451,3 +451,18 @@ def test_inbox_query_agrees_with_engine_available_for_every_user_and_application
             assert listed == expected, username
             nonempty += bool(expected)
         assert nonempty >= 8  # the comparison covers every reviewing role, not only empty inboxes
+
+
+def test_an_ended_publicity_moves_on_when_the_next_level_reads_its_inbox(app, browser_factory):
+    with app.app_context():
+        app_id = evaluation_in_unit_publicity()
+        application = db.session.get(Application, app_id)
+        application.publicity_until = dt.date.today() - dt.timedelta(days=1)
+        db.session.commit()
+    # No `workflow tick` has run: reading the supervisor's 待办 applies the due transition first.
+    page = browser_factory(app, "demo_supervisor").get(TODO).get_data(as_text=True)
+    assert rows_of(page) == [app_id]
+    with app.app_context():
+        assert db.session.get(Application, app_id).state == AppState.supervisor_review
+        assert db.session.scalar(select(ApplicationEvent.event).where(ApplicationEvent.application_id == app_id)
+                                 .order_by(ApplicationEvent.id.desc()).limit(1)) == "publicity_end"

@@ -106,17 +106,20 @@ def test_detail_pages_and_history(shared_app, browser_factory, world, actor):
     for name, app_id in world.items():
         owner_name = NAMES[WORLD[name][0]]
         review = browser.get(f"/review/applications/{app_id}")
+        review_form = browser.get(f"/review/applications/{app_id}/documents/material_list")
         if actor in REVIEW_SCREENS and name in SEES[actor]:
-            assert review.status_code == 200, (actor, name)
+            assert review.status_code == 200 and review_form.status_code == 200, (actor, name)
             assert owner_name in review.get_data(as_text=True)
         else:
             assert refused(review, actor), (actor, name, review.status_code)
+            assert refused(review_form, actor), (actor, name, review_form.status_code)
             assert owner_name not in review.get_data(as_text=True)
-        mine = browser.get(f"/applications/{app_id}")
-        if name in OWNS.get(actor, set()):
-            assert mine.status_code == 200, (actor, name)
-        else:
-            assert refused(mine, actor), (actor, name, mine.status_code)
+        for url in (f"/applications/{app_id}", f"/applications/{app_id}/documents/material_list"):
+            mine = browser.get(url)
+            if name in OWNS.get(actor, set()):
+                assert mine.status_code == 200, (actor, url)
+            else:
+                assert refused(mine, actor), (actor, url, mine.status_code)
 
 
 @pytest.mark.parametrize("actor", ACTORS)
