@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.const import PERMISSION_PREFIX
+from flask_appbuilder.exceptions import ApplyFilterException
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args
 from flask_babel import gettext as _
@@ -98,7 +99,8 @@ class ListExportMixin:
             get_filter_args(filters)
             joined = filters.get_joined_filters(self._base_filters)
             count = datamodel.query_count(datamodel.session.query(datamodel.obj), joined)
-        except (ValueError, TypeError, SQLAlchemyError):
+        except (ValueError, TypeError, SQLAlchemyError, ApplyFilterException):
+            # A filter value the database cannot cast (PostgreSQL refuses 'abc' for an id) is bad input, not a crash.
             datamodel.session.rollback()
             flash(_("The search conditions are invalid; nothing was exported."), "warning")
             return self._back_to_list()
