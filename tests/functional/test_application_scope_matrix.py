@@ -225,3 +225,17 @@ def test_nothing_changes_for_those_who_may_approve_nothing_here(shared_app, brow
     browser.post("/review/applications/bulk", {"ids": [str(i) for i in world.values()],
                                                **{f"version_{i}": "1" for i in world.values()}})
     assert snapshot(shared_app) == before, actor
+
+
+BATCH_READERS = {"demo_admin", "demo_authority", "demo_committee"}  # experts have no batch screens
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_the_publicity_list_of_a_batch(shared_app, browser_factory, world, actor):
+    with shared_app.app_context():
+        batch_id = db.session.get(Application, world["A_meeting"]).batch_id
+    response = browser_for(shared_app, browser_factory, actor).get(f"/review-batches/publicity-list/{batch_id}")
+    if actor in BATCH_READERS:
+        assert response.status_code == 200, actor
+    else:
+        assert refused(response, actor), (actor, response.status_code)
