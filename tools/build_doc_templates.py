@@ -44,6 +44,14 @@ def _title(doc: Document, text: str, size: int = 18) -> None:
     run._element.rPr.rFonts.set(qn("w:eastAsia"), "黑体")
 
 
+def _preview_note(doc: Document) -> None:
+    """A line shown only on the applicant's preview of a draft (docxtpl `{%p %}` drops the paragraphs otherwise)."""
+    doc.add_paragraph("{%p if preview %}")
+    run = doc.add_paragraph().add_run("预览稿：尚未提交，仅供核对，不作为正式申报材料。")
+    run.bold = True
+    doc.add_paragraph("{%p endif %}")
+
+
 def _heading(doc: Document, text: str) -> None:
     run = doc.add_paragraph().add_run(text)
     run.bold = True
@@ -88,6 +96,7 @@ def _opinion(doc: Document, title: str) -> None:
 def material_list() -> Document:
     doc = _document()
     _title(doc, "个人提交材料清单")
+    _preview_note(doc)
     _fields(doc, [("姓名", "{{ name }}"), ("证件号码", "{{ id_number }}"), ("人事管理单位", "{{ unit }}"),
                   ("申报业务", "{{ business }}"), ("申报职称", "{{ title }}"), ("提交日期", "{{ submitted_on }}")])
     doc.add_paragraph()
@@ -102,6 +111,7 @@ def material_list() -> Document:
 def recognition_form() -> Document:
     doc = _document()
     _title(doc, "专业技术人员职称考核认定申报表")
+    _preview_note(doc)
     doc.add_paragraph("申报编号：{{ number }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _heading(doc, "一、基本情况")
     _fields(doc, [("姓名", "{{ name }}"), ("性别", "{{ sex }}"), ("出生日期", "{{ birth_date }}"),
@@ -138,6 +148,7 @@ def _text_box(doc: Document, title: str, field: str) -> None:
 def evaluation_form() -> Document:
     doc = _document()
     _title(doc, "专业技术资格评定表")
+    _preview_note(doc)
     doc.add_paragraph("申报编号：{{ number }}        {{ business }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _heading(doc, "一、基本情况")
     _fields(doc, [("姓名", "{{ name }}"), ("性别", "{{ sex }}"), ("出生日期", "{{ birth_date }}"),
@@ -178,6 +189,7 @@ def evaluation_form() -> Document:
 def confirmation_form() -> Document:
     doc = _document()
     _title(doc, "省外来粤专业技术人员职称资格确认申报表")
+    _preview_note(doc)
     doc.add_paragraph("申报编号：{{ number }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _heading(doc, "一、申请信息")
     _fields(doc, [("姓名", "{{ name }}"), ("性别", "{{ sex }}"), ("出生日期", "{{ birth_date }}"),
@@ -201,6 +213,7 @@ def confirmation_form() -> Document:
 def recommendation_form() -> Document:
     doc = _document()
     _title(doc, "专业技术资格推荐表")
+    _preview_note(doc)
     doc.add_paragraph("申报编号：{{ number }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _heading(doc, "一、基本情况")
     _fields(doc, [("姓名", "{{ name }}"), ("性别", "{{ sex }}"), ("出生日期", "{{ birth_date }}"),
@@ -226,6 +239,7 @@ def recommendation_form() -> Document:
 def audit_form() -> Document:
     doc = _document()
     _title(doc, "专业技术资格审核表")
+    _preview_note(doc)
     doc.add_paragraph("申报编号：{{ number }}        申报资格：{{ title }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _fields(doc, [("姓名", "{{ name }}"), ("性别", "{{ sex }}"), ("毕业学校及专业", "{{ school }}"),
                   ("学历层次", "{{ education }}"), ("现从事专业年限", "{{ years_in_field }}"),

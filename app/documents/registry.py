@@ -69,25 +69,29 @@ def render(spec: DocumentSpec, context: dict) -> bytes:
     return buffer.getvalue()
 
 
-def application_document(spec: DocumentSpec, application: Application) -> bytes:
-    """Load what the document shows of an application, build its context and render it."""
+def application_document(spec: DocumentSpec, application: Application, *, preview: bool = False) -> bytes:
+    """Load what the document shows of an application, build its context and render it (a preview is marked)."""
+    return render(spec, _application_context(spec, application) | {"preview": preview})
+
+
+def _application_context(spec: DocumentSpec, application: Application) -> dict:
     basic = db.session.scalar(select(BasicInfo).where(BasicInfo.user_id == application.user_id))
     if spec is MATERIAL_LIST:
-        return render(spec, contexts.material_list(application, basic))
+        return contexts.material_list(application, basic)
     if spec is EVALUATION_FORM:
         counted = meeting.tally(application) if application.batch_id else None
-        return render(spec, contexts.evaluation_form(application, basic, counted))
+        return contexts.evaluation_form(application, basic, counted)
     if spec is CONFIRMATION_FORM:
-        return render(spec, contexts.confirmation_form(application, basic))
+        return contexts.confirmation_form(application, basic)
     if spec is RECOMMENDATION_FORM:
-        return render(spec, contexts.recommendation_form(application, basic))
+        return contexts.recommendation_form(application, basic)
     if spec is AUDIT_FORM:
-        return render(spec, contexts.audit_form(application, basic))
+        return contexts.audit_form(application, basic)
     education = list(db.session.scalars(select(Education).where(Education.user_id == application.user_id)
                                         .order_by(Education.start_date)))
     work = list(db.session.scalars(select(WorkExperience).where(WorkExperience.user_id == application.user_id)
                                    .order_by(WorkExperience.start_date)))
-    return render(spec, contexts.recognition_form(application, basic, education, work))
+    return contexts.recognition_form(application, basic, education, work)
 
 
 def publicity_list_document(batch: ReviewBatch) -> bytes:

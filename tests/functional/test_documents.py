@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 
 import docx
@@ -10,8 +11,9 @@ from sqlalchemy import func, select
 import factories as f
 from app.documents import contexts, registry
 from app.extensions import db
+from app.services import attachments
 from app.models import (
-    Achievement, AchievementCategory, Application, ApplicationMaterial, AppState, AppUser, AssessmentResult, BasicInfo,
+    Achievement, AchievementCategory, Application, ArchivedDocument, ApplicationMaterial, AppState, AppUser, AssessmentResult, BasicInfo,
     BusinessType, Certificate, Education, Gender, OperationLog, Org, Publication, PublicationKind, ReviewBatch,
     VoteChoice, WorkExperience,
 )
@@ -92,16 +94,21 @@ def test_downloads_are_scoped_and_logged(app, browser_factory):
         app_id = recognition()
         f.make_person("someone_else", DEMO_PASSWORD, f.UNIT_B, birth="19900101")
         f.make_staff("unit_b_reviewer", "UnitReviewer", [f.UNIT_B], DEMO_PASSWORD)
-    mine = browser_factory(app, "demo_applicant").get(f"/applications/{app_id}/documents/material_list")
-    assert mine.status_code == 200 and mine.mimetype.endswith("wordprocessingml.document")
-    assert "filename*=UTF-8''" in mine.headers["Content-Disposition"]
-    assert "个人提交材料清单" in text_of(mine.data)
-    assert browser_factory(app, "demo_applicant").get(f"/applications/{app_id}/documents/nonsense").status_code == 404
-    assert browser_factory(app, "someone_else").get(f"/applications/{app_id}/documents/material_list").status_code == 404
     reviewer = browser_factory(app, "demo_unit").get(f"/review/applications/{app_id}/documents/recognition_form")
-    assert reviewer.status_code == 200 and "测试人" in text_of(reviewer.data)
+    assert reviewer.status_code == 200 and reviewer.mimetype.endswith("wordprocessingml.document")
+    assert "filename*=UTF-8''" in reviewer.headers["Content-Disposition"] and "测试人" in text_of(reviewer.data)
     assert browser_factory(app, "unit_b_reviewer").get(
         f"/review/applications/{app_id}/documents/recognition_form").status_code == 404
+    applicant = browser_factory(app, "demo_applicant")
+    waiting = applicant.get(f"/applications/{app_id}/documents/material_list")
+    assert waiting.status_code == 302  # printing opens after approval (seed 003 §17)
+    assert "审核通过后" in applicant.get(f"/applications/{app_id}").get_data(as_text=True)
+    with app.app_context():
+        engine.apply(app_id, "approve", f.user("demo_unit"))
+    mine = applicant.get(f"/applications/{app_id}/documents/material_list")
+    assert mine.status_code == 200 and "个人提交材料清单" in text_of(mine.data)
+    assert applicant.get(f"/applications/{app_id}/documents/nonsense").status_code == 404
+    assert browser_factory(app, "someone_else").get(f"/applications/{app_id}/documents/material_list").status_code == 404
     page = browser_factory(app, "demo_unit").get(f"/review/applications/{app_id}").get_data(as_text=True)
     assert f"/review/applications/{app_id}/documents/material_list" in page and "生成文书" in page
     with app.app_context():
@@ -325,3 +332,72 @@ def test_the_committee_office_downloads_the_publicity_list_of_its_own_batch(app,
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(OperationLog).where(
             OperationLog.action == "document.publicity_list", OperationLog.target_id == batch_id)) == 1
+
+
+def test_each_submission_is_archived_and_reviewers_read_that_copy(app, browser_factory):
+    with app.app_context():
+        app_id = recognition(submit=False)
+    applicant = browser_factory(app, "demo_applicant")
+    preview = applicant.get(f"/applications/{app_id}/documents/recognition_form")
+    assert preview.status_code == 200 and "预览稿" in text_of(preview.data)
+    assert "预览" in applicant.get(f"/applications/{app_id}").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ArchivedDocument)) == 0
+        engine.apply(app_id, "submit", f.user("demo_applicant"))
+        first = {d.code: (d.id, d.sha256, d.submission, d.created_by.username)
+                 for d in db.session.scalars(select(ArchivedDocument))}
+        assert set(first) == {"recognition_form", "material_list"}
+        assert {(s, who) for _, _, s, who in first.values()} == {(1, "demo_applicant")}
+        # What changes after submission does not reach the archived copy.
+        application = db.session.get(Application, app_id)
+        application.form = dict(application.form, current_work="提交后才改的内容")
+        db.session.commit()
+    reviewer = browser_factory(app, "demo_unit")
+    copy = reviewer.get(f"/review/applications/{app_id}/documents/recognition_form")
+    assert hashlib.sha256(copy.data).hexdigest() == first["recognition_form"][1]
+    assert "信息系统架构设计" in text_of(copy.data) and "提交后才改的内容" not in text_of(copy.data)
+    assert "预览稿" not in text_of(copy.data)
+    with app.app_context():
+        engine.apply(app_id, "return", f.user("demo_unit"), reason="请补充学历证明")
+    again = applicant.get(f"/applications/{app_id}/documents/recognition_form")
+    assert "预览稿" in text_of(again.data) and "提交后才改的内容" in text_of(again.data)
+    with app.app_context():
+        engine.apply(app_id, "resubmit", f.user("demo_applicant"))
+        second = {d.code: (d.id, d.sha256) for d in db.session.scalars(
+            select(ArchivedDocument).where(ArchivedDocument.submission == 2))}
+    assert set(second) == set(first)
+    latest = reviewer.get(f"/review/applications/{app_id}/documents/recognition_form")
+    assert hashlib.sha256(latest.data).hexdigest() == second["recognition_form"][1]
+    assert "提交后才改的内容" in text_of(latest.data)
+    earlier = reviewer.get(f"/review/applications/{app_id}/archive/{first['recognition_form'][0]}")
+    assert hashlib.sha256(earlier.data).hexdigest() == first["recognition_form"][1]
+    page = reviewer.get(f"/review/applications/{app_id}").get_data(as_text=True)
+    assert "历次提交的存档文书" in page and "第 1 次" in page and "第 2 次" in page
+    assert first["recognition_form"][1][:16] in page and second["material_list"][1][:16] in page
+    # Before approval the applicant cannot print the archived copies either, even by a hand-made URL.
+    assert applicant.get(f"/applications/{app_id}/archive/{first['recognition_form'][0]}").status_code == 302
+
+
+def test_an_archived_copy_is_served_only_from_its_own_application_and_only_unaltered(app, browser_factory):
+    with app.app_context():
+        app_id, other_id = recognition(), f.evaluation_in_unit_publicity()
+        theirs = db.session.scalar(select(ArchivedDocument.id).where(ArchivedDocument.application_id == other_id))
+        mine = db.session.scalar(select(ArchivedDocument).where(ArchivedDocument.application_id == app_id,
+                                                                ArchivedDocument.code == "material_list"))
+        path = attachments.file_path(mine.storage_key)
+    reviewer = browser_factory(app, "demo_unit")
+    assert reviewer.get(f"/review/applications/{app_id}/archive/{theirs}").status_code == 404
+    assert reviewer.get(f"/review/applications/{app_id}/archive/999999").status_code == 404
+    path.write_bytes(path.read_bytes() + b"tampered")
+    refused = reviewer.get(f"/review/applications/{app_id}/documents/material_list")
+    assert refused.status_code == 302
+    assert "已被改动" in reviewer.get(refused.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_business_without_forms_archives_nothing(app):
+    with app.app_context():
+        owner = f.user("demo_applicant")
+        draft = drafts.save_draft(None, owner, {"business_type": "unit_change",
+                                                "form": {"new_unit_id": str(f.org(f.UNIT_B).id), "reason": "调动"}})
+        engine.apply(draft.id, "submit", owner)
+        assert db.session.scalar(select(func.count()).select_from(ArchivedDocument)) == 0
