@@ -204,7 +204,8 @@ def test_the_list_pages_offer_the_button_with_their_conditions(shared_app, brows
 
 STAFF_EXPORTS = ["/orgs/export/", "/org-staff/export/", "/profile-reviews/export/", "/review/applications/todo/export",
                  "/review/applications/done/export", "/operation-log/export/", "/login-log/export/",
-                 "/admin/orgs/export/", "/dictionary-items/export/", "/objections/export/", "/review-batches/export/"]
+                 "/admin/orgs/export/", "/dictionary-items/export/", "/objections/export/", "/review-batches/export/",
+                 "/certificates/export/"]
 
 
 @pytest.mark.parametrize("actor", ["demo_applicant", None])
