@@ -15,6 +15,7 @@ from app.models.objection import OBJECTION_STATUS_LABELS, Objection, ObjectionSt
 from app.models.review_meeting import (
     VOTE_CHOICE_LABELS, MeetingRecusal, MeetingVote, ReviewBatch, VoteChoice, batch_attendee,
 )
+from app.models.credit import CREDIT_SUBJECT_LABELS, CreditRecord, CreditSubjectType
 from app.models.certificate import CERTIFICATE_STATUS_LABELS, Certificate, CertificateCounter, CertificateStatus
 from app.models.profile import (
     ACHIEVEMENT_CATEGORY_LABELS, ASSESSMENT_LABELS, EMPLOYER_NATURE_LABELS, PUBLICATION_KIND_LABELS,
@@ -29,6 +30,9 @@ from app.models.dictionary import DictItem, DictType
 from app.models.org import ORG_KIND_LABELS, ORG_STATUS_LABELS, Org, OrgKind, OrgStatus
 
 __all__ = [
+    "CREDIT_SUBJECT_LABELS",
+    "CreditRecord",
+    "CreditSubjectType",
     "ArchivedDocument",
     "OBJECTION_STATUS_LABELS",
     "Objection",

@@ -49,6 +49,8 @@ class Certificate(Model):
         nullable=False, default=CertificateStatus.valid,
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoke_reason: Mapped[str | None] = mapped_column(String(500))
 
     holder = relationship("AppUser", lazy="joined")
     committee = relationship("Org", foreign_keys=[committee_id], lazy="joined")

@@ -3,7 +3,7 @@ from flask_appbuilder.models.filters import BaseFilter
 
 from sqlalchemy import false
 
-from app.scope.policy import clause_for
+from app.scope.policy import clause_for, own_credit_records
 from app.scope.resolve import current_scope
 
 
@@ -30,6 +30,16 @@ class OwnRowsFilter(BaseFilter):
     def apply(self, query, value):
         user_id = current_scope().user_id
         return query.filter(getattr(self.model, self.column_name) == user_id if user_id else false())
+
+
+class OwnCreditFilter(BaseFilter):
+    """The 失信记录 about the signed-in person, whatever their role (失信信息查看)."""
+
+    name = "own"
+    arg_name = "own_credit"
+
+    def apply(self, query, value):
+        return query.filter(own_credit_records(current_scope().user_id))
 
 
 OWN = [["user_id", OwnRowsFilter, None]]

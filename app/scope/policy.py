@@ -6,9 +6,9 @@ from typing import Callable
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from app.models import (
-    Achievement, AppState, Application, AppUser, Attachment, BasicInfo, Certificate, Education, ExamScore, Honour,
-    MeetingRecusal, Objection, Org, Position, ProfileReview, ProfileReviewEvent, Publication, ReviewBatch, Training,
-    WorkExperience, batch_attendee, user_org,
+    Achievement, AppState, Application, AppUser, Attachment, BasicInfo, Certificate, CreditRecord, Education, ExamScore,
+    Honour, MeetingRecusal, Objection, Org, Position, ProfileReview, ProfileReviewEvent, Publication, ReviewBatch,
+    Training, WorkExperience, batch_attendee, user_org,
 )
 from app.scope.resolve import Scope, current_scope
 from app.security import roles as r
@@ -102,6 +102,23 @@ def _certificates(scope: Scope) -> ColumnElement[bool]:
     reached = select(Org.id).where(org_clause(scope))
     return or_(own, Certificate.holder_id.in_(people_in_reach(scope)), Certificate.committee_id.in_(reached),
                Certificate.issuer_id.in_(reached))
+
+
+def own_credit_records(user_id: int | None) -> ColumnElement[bool]:
+    """The records about a person: linked to the account, or recorded under its 证件号码 before it existed."""
+    if not user_id:
+        return false()
+    own_number = select(AppUser.id_number).where(AppUser.id == user_id).scalar_subquery()
+    return or_(CreditRecord.user_id == user_id, CreditRecord.subject_number == own_number)
+
+
+@register_policy(CreditRecord)
+def _credit_records(scope: Scope) -> ColumnElement[bool]:
+    # A person reads the records about them; staff those their authority recorded.
+    own = own_credit_records(scope.user_id)
+    if not scope.reaches_orgs:
+        return own
+    return or_(own, CreditRecord.recorder_org_id.in_(select(Org.id).where(org_clause(scope))))
 
 
 @register_policy(ProfileReview)

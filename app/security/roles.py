@@ -35,6 +35,8 @@ PROFILE_REVIEW = "ProfileReview"
 PROFILE_API = "ProfileApi"
 MY_CERTIFICATE = "MyCertificate"
 CERTIFICATE = "Certificate"                # 证书查询: certificates issued within the staff member's scope
+CREDIT_RECORD = "CreditRecord"             # 信用管理: the authority's 失信记录
+MY_CREDIT_RECORD = "MyCreditRecord"        # 失信信息查看: the records about oneself
 APPLICATION_API = "ApplicationApi"
 APPLICATION = "Application"                # the applicant's business screens (can_read, can_write)
 APPLICATION_REVIEW = "ApplicationReview"   # reviewers' inboxes and actions (can_list, can_show, can_act)
@@ -72,6 +74,9 @@ MENU_DONE = "Applications Done"            # 已办
 MENU_BATCHES = "Review Batches"            # 评审批次
 MENU_OBJECTIONS = "Publicity Objections"   # 公示异议
 MENU_CERTIFICATES = "Certificates"         # 证书查询
+MENU_CREDIT = "Credit Management"          # 信用管理
+MENU_CREDIT_RECORDS = "Credit Records"     # 失信记录
+MENU_MY_CREDIT = "My Credit Records"       # 失信信息查看
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ _DICTIONARY_MENUS = (MENU_BASIC_DATA, MENU_DICT_TYPES, MENU_DICT_ITEMS)
 _PROFILE_OWNER = (
     on(PROFILE, "can_read", "can_write") + on(PROFILE_RECORD, *READ, *WRITE) + on(PROFILE_FILE, "can_read")
     + on(PROFILE_API, "can_get", "can_post", "can_put", "can_delete") + on(OPENAPI, "can_get")
-    + on(MY_CERTIFICATE, *READ)
+    + on(MY_CERTIFICATE, *READ) + on(MY_CREDIT_RECORD, *READ)
     + on(APPLICATION_API, "can_get", "can_post", "can_put", "can_act") + on(FLOW_CHART, "can_read")
 )
 _PROFILE_REVIEWER = on(PROFILE_REVIEW, *READ, "can_decide", EXPORT) + on(PROFILE_FILE, "can_read")
@@ -135,9 +140,10 @@ ROLES: dict[str, RoleSpec] = {
             AUTHORITY,
             _l("HRSS authority officer"),
             grants=_ORG_KEEPER + _DICTIONARY_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER
-            + on(REVIEW_BATCH, *READ, EXPORT) + on(OBJECTION, *READ, EXPORT),
+            + on(REVIEW_BATCH, *READ, EXPORT) + on(OBJECTION, *READ, EXPORT)
+            + on(CREDIT_RECORD, *READ, "can_add", "can_end", EXPORT) + on(CERTIFICATE, "can_revoke"),
             menus=_ORG_MENUS + _DICTIONARY_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS
-            + (MENU_BATCHES, MENU_OBJECTIONS),
+            + (MENU_BATCHES, MENU_OBJECTIONS, MENU_CREDIT, MENU_CREDIT_RECORDS),
         ),
         RoleSpec(
             SUPERVISOR_REVIEWER,
@@ -170,8 +176,8 @@ ROLES: dict[str, RoleSpec] = {
             _l("Individual applicant"),
             # 导出Excel of their own 业务办理查询 only; no staff list is exportable to them.
             grants=_PROFILE_OWNER + on(APPLICATION, "can_read", "can_write", EXPORT),
-            menus=(MENU_PERSONAL, MENU_PROFILE, MENU_MY_CERTIFICATES, MENU_BUSINESS, MENU_NEW_APPLICATION,
-                   MENU_TRACKING, MENU_QUERY, MENU_FLOW_CHARTS),
+            menus=(MENU_PERSONAL, MENU_PROFILE, MENU_MY_CERTIFICATES, MENU_MY_CREDIT, MENU_BUSINESS,
+                   MENU_NEW_APPLICATION, MENU_TRACKING, MENU_QUERY, MENU_FLOW_CHARTS),
             is_staff=False,
         ),
     )

@@ -19,6 +19,7 @@ from app.views.dictionary import DictItemView, DictTypeView
 from app.views.flow_chart import FlowChartView
 from app.views.objection import ObjectionView
 from app.views.review_batch import ReviewBatchView
+from app.views.credit import CreditRecordView, MyCreditView
 from app.views.certificate import CertificateVerifyView, CertificateView, MyCertificateView
 from app.views.org import MyOrgView, OrgAdminView
 from app.views.profile import ProfileFileView, ProfileView
@@ -34,6 +35,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     )
     appbuilder.add_view(
         MyCertificateView, r.MENU_MY_CERTIFICATES, label=_l("My certificates"), icon="fa-certificate",
+        category=r.MENU_PERSONAL,
+    )
+    appbuilder.add_view(
+        MyCreditView, r.MENU_MY_CREDIT, label=_l("My breach-of-trust records"), icon="fa-ban",
         category=r.MENU_PERSONAL,
     )
     for section_view in SECTION_VIEWS:
@@ -61,6 +66,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     )
     appbuilder.add_view(
         ObjectionView, r.MENU_OBJECTIONS, label=_l("Publicity objections"), icon="fa-flag", category=r.MENU_REVIEW,
+    )
+    appbuilder.add_view(
+        CreditRecordView, r.MENU_CREDIT_RECORDS, label=_l("Breach-of-trust records"), icon="fa-ban",
+        category=r.MENU_CREDIT, category_label=_l("Credit management"), category_icon="fa-balance-scale",
     )
     appbuilder.add_view(
         CertificateView, r.MENU_CERTIFICATES, label=_l("Certificate register"), icon="fa-certificate",

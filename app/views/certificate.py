@@ -1,6 +1,7 @@
 """Certificates: the public verification page, the holder's own list and the staff's register."""
 from __future__ import annotations
 
+from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, no_cache
@@ -10,13 +11,15 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, validators
 
 from app.documents import registry
+from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import CERTIFICATE_STATUS_LABELS, Certificate, CertificateStatus
 from app.scope.filters import OwnRowsFilter, ScopeFilter
 from app.security import roles as r
-from app.services import certificates, dictionaries
+from app.services import certificates, credit, dictionaries
 from app.views import documents
 from app.views.base import ScopedModelView
+from app.views.credit import authority_org
 from app.views.fields import dict_formatter, enum_formatter
 
 
@@ -69,7 +72,7 @@ class MyCertificateView(ScopedModelView):
         "holder_name": _l("Holder"), "holder": _l("Holder"), "specialty": _l("Specialty"),
         "series": _l("Professional series"), "title": _l("Title"),
         "issued_on": _l("Issued on"), "status": _l("Status"), "original": _l("Replaces certificate"),
-        "issuer": _l("Issued by"),
+        "issuer": _l("Issued by"), "revoked_at": _l("Revoked at"), "revoke_reason": _l("Reason for revocation"),
     }
     list_columns = ["number", "title", "series", "issued_on", "status"]
     show_columns = ["number", "verification_code", "holder_name", "series", "title", "issued_on", "issuer",
@@ -98,14 +101,14 @@ class CertificateView(ScopedModelView):
     route_base = "/certificates"
     class_permission_name = r.CERTIFICATE
     datamodel = SQLAInterface(Certificate, db.session)
-    base_permissions = ["can_list", "can_show", "can_export"]
-    method_permission_name = {"list": "list", "show": "show", "export": "export"}
+    base_permissions = ["can_list", "can_show", "can_export", "can_revoke"]
+    method_permission_name = {"list": "list", "show": "show", "export": "export", "revoke": "revoke"}
     list_title = show_title = _l("Certificate register")
     label_columns = MyCertificateView.label_columns | {"committee": _l("Review committee"), "level": _l("Title level")}
     # The verification code stays with the holder, who hands it to whoever checks the certificate.
     list_columns = ["number", "holder_name", "series", "title", "level", "committee", "issuer", "issued_on", "status"]
     show_columns = ["number", "holder_name", "series", "specialty", "title", "level", "committee", "issuer",
-                    "issued_on", "status", "original"]
+                    "issued_on", "status", "original", "revoked_at", "revoke_reason"]
     search_columns = ["number", "holder_name", "series", "title", "issued_on", "status", "committee", "issuer"]
     order_columns = ["number", "issued_on"]
     base_order = ("issued_on", "desc")
@@ -113,3 +116,32 @@ class CertificateView(ScopedModelView):
         "level": dict_formatter("title_level"), "specialty": dict_formatter("specialty"),
     }
     search_form_query_rel_fields = {"committee": [["id", ScopeFilter, None]], "issuer": [["id", ScopeFilter, None]]}
+    show_template = "certificate/register_show.html"
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        record = self._scoped_item(pk)
+        return self.render_template(self.show_template, pk=record.id, title=self.show_title,
+                                    widgets=self._show(record.id), related_views=self._related_views,
+                                    certificate=record, valid=record.status == CertificateStatus.valid)
+
+    @expose("/revoke/<int:pk>", methods=["POST"])
+    @has_access
+    def revoke(self, pk):
+        """撤销 by the authority; for 弄虚作假 the holder also gets a 失信记录 (SPEC §7)."""
+        record = self._scoped_item(pk)
+        try:
+            created = credit.revoke_certificate(record, request.form.get("revoke_reason", ""), g.user,
+                                                authority_org(g.user), fraud=request.form.get("fraud") == "y")
+            db.session.commit()
+        except (DomainError, ValidationFailed) as error:
+            db.session.rollback()
+            messages = [m for ms in error.errors.values() for m in ms] if isinstance(error, ValidationFailed) \
+                else [str(error)]
+            for message in messages:
+                flash(message, "danger")
+        else:
+            flash(_("The certificate has been revoked.") if created is None else
+                  _("The certificate has been revoked and a breach-of-trust record created."), "success")
+        return redirect(url_for(".show", pk=pk))

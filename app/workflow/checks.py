@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import (
     FINAL_STATES, Application, AppState, AppUser, BasicInfo, BusinessType, Gender, Org, OrgKind, OrgStatus,
 )
-from app.services import certificates, dictionaries, retirement, workdays
+from app.services import certificates, credit, dictionaries, retirement, workdays
 from app.workflow import ladder
 from app.workflow.forms import FORMS, SUMMARY_MIN_CHARS, TITLED, WITH_MATERIALS
 from app.workflow.profile import completeness
@@ -97,6 +97,14 @@ def not_retired(application: Application) -> list[str]:
     return [_("You have reached the statutory retirement age and can no longer apply for a title.")]
 
 
+def no_active_credit_record(application: Application) -> list[str]:
+    """An active 失信记录 blocks new title applications (SPEC §7), named so the applicant knows which."""
+    person = db.session.get(AppUser, application.user_id)
+    return [_("You have a breach-of-trust record in force (%(content)s, until %(until)s) and cannot apply for a "
+              "title now.", content=record.content, until=record.valid_until.isoformat())
+            for record in credit.active_for_person(person)]
+
+
 def not_terminated_this_year(application: Application) -> list[str]:
     """资格不符终止审核 bars the same business for the rest of the year."""
     year = workdays.local_today().year
@@ -165,6 +173,7 @@ RULES: tuple[Rule, ...] = (
     Rule("not_cross_level", TITLED, not_cross_level),
     Rule("seniority_met", TITLED, seniority_met),
     Rule("not_retired", TITLED, not_retired),
+    Rule("no_active_credit_record", TITLED, no_active_credit_record),
     Rule("not_terminated_this_year", ALL, not_terminated_this_year),
     Rule("one_open_application", ALL, one_open_application),
     Rule("materials_listed", WITH_MATERIALS, materials_listed),

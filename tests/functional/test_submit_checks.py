@@ -11,7 +11,8 @@ import factories as f
 from app.services.workdays import local_today
 from app.extensions import db
 from app.models import (
-    Achievement, Application, ApplicationMaterial, AppState, BasicInfo, BusinessType, Gender, OrgStatus,
+    Achievement, Application, ApplicationMaterial, AppState, BasicInfo, BusinessType, CreditRecord, CreditSubjectType,
+    Gender, OrgStatus,
 )
 from app.workflow import checks
 
@@ -156,6 +157,31 @@ def test_certificate_owned(ctx):
     application = Application(business_type=BusinessType.reissue, user_id=f.user("demo_applicant").id,
                               form={"certificate_no": "粤职2020P000001"})
     assert "粤职2020P000001" in checks.certificate_owned(application)[0]
+
+
+def test_no_active_credit_record(ctx):
+    owner = f.user("demo_applicant")
+    authority = f.org(f.AUTHORITY)
+    assert checks.no_active_credit_record(evaluation()) == []
+    expired = CreditRecord(subject_type=CreditSubjectType.person, subject_name=owner.full_name,
+                           subject_number=owner.id_number, content="论文抄袭", decision="记录",
+                           valid_from=TODAY - dt.timedelta(days=1200), valid_until=TODAY - dt.timedelta(days=1),
+                           recorder_org_id=authority.id)
+    db.session.add(expired)
+    db.session.flush()
+    assert checks.no_active_credit_record(evaluation()) == []  # an expired record no longer blocks
+    active = CreditRecord(subject_type=CreditSubjectType.person, subject_name=owner.full_name,
+                          subject_number=owner.id_number, content="申报材料造假", decision="三年内不得申报",
+                          valid_from=TODAY - dt.timedelta(days=10), valid_until=TODAY + dt.timedelta(days=30),
+                          recorder_org_id=authority.id)
+    db.session.add(active)
+    db.session.flush()
+    problems = checks.no_active_credit_record(evaluation())
+    assert len(problems) == 1 and "申报材料造假" in problems[0]
+    assert (TODAY + dt.timedelta(days=30)).isoformat() in problems[0] and "失信" in problems[0]
+    active.ended_at = dt.datetime(2026, 1, 1)
+    db.session.flush()
+    assert checks.no_active_credit_record(evaluation()) == []  # ended early with a reason
 
 
 def test_every_rule_has_its_own_test():
