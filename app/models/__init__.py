@@ -25,9 +25,12 @@ from app.models.profile_review import (
     REVIEW_ACTION_LABELS, REVIEW_STAGE_LABELS, ProfileReview, ProfileReviewEvent, ReviewAction, ReviewStage,
 )
 from app.models.dictionary import DictItem, DictType
+from app.models.document_template import DocumentTemplateChoice, DocumentTemplateVersion
 from app.models.org import ORG_KIND_LABELS, ORG_STATUS_LABELS, Org, OrgKind, OrgStatus
 
 __all__ = [
+    "DocumentTemplateChoice",
+    "DocumentTemplateVersion",
     "OBJECTION_STATUS_LABELS",
     "Objection",
     "ObjectionStatus",
