@@ -73,7 +73,7 @@ def render(spec: DocumentSpec, context: dict) -> bytes:
     are XML-escaped, so a payload in a field stays text."""
     uploaded = versions.active_content(spec.code)
     template = DocxTemplate(io.BytesIO(uploaded) if uploaded is not None else shipped_template(spec))
-    template.render(context, autoescape=True)
+    template.render(context, jinja_env=versions.environment())
     buffer = io.BytesIO()
     template.save(buffer)
     return buffer.getvalue()

@@ -16,7 +16,8 @@ import docx
 from docxtpl import DocxTemplate
 from flask import current_app, g, has_app_context
 from flask_babel import gettext as _
-from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -34,6 +35,12 @@ _BYTES_CACHE_SIZE = 32
 
 
 # ---------------------------------------------------------------------------------------------- checks
+
+def environment(**options) -> SandboxedEnvironment:
+    """The Jinja environment documents render in: autoescaped (a value stays text in the XML) and sandboxed (a
+    template, even an uploaded one, reaches no Python internals such as `__class__`)."""
+    return SandboxedEnvironment(autoescape=True, **options)
+
 
 def _tag_free(line: str) -> str:
     return re.sub(r"<[^>]+>", "", line).strip()
@@ -84,9 +91,8 @@ def check(code: str, content: bytes) -> None:
         raise ValidationFailed({"file": [_("This document has no sample data, so no template can be checked for it.")]})
     template = _open(content)
     source = _template_source(template)
-    env = Environment(autoescape=True)
     try:
-        parsed = env.parse(source)
+        parsed = environment().parse(source)
     except TemplateSyntaxError as exc:
         lines = source.splitlines()
         near = _tag_free(lines[exc.lineno - 1]) if exc.lineno and exc.lineno <= len(lines) else ""
@@ -96,10 +102,13 @@ def check(code: str, content: bytes) -> None:
     if unknown:
         raise ValidationFailed({"file": [_("The template uses unknown fields: %(names)s", names="、".join(unknown))]})
     try:
-        template.render(sample, jinja_env=Environment(autoescape=True, undefined=StrictUndefined))
+        template.render(sample, jinja_env=environment(undefined=StrictUndefined))
         buffer = io.BytesIO()
         template.save(buffer)
         docx.Document(io.BytesIO(buffer.getvalue()))
+    except SecurityError:
+        raise ValidationFailed({"file": [_("The template reaches into the program's internals, which is not "
+                                           "allowed.")]}) from None
     except UndefinedError as exc:
         found = re.search(r"has no attribute '([^']+)'", str(exc))
         name = found.group(1) if found else str(exc)

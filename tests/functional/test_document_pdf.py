@@ -13,6 +13,7 @@ import factories as f
 from app.documents import pdf, registry
 from app.extensions import db
 from app.models import Application, OperationLog
+from conftest import DEMO_PASSWORD
 from test_documents import recognition
 
 HAVE_SOFFICE = bool(shutil.which("soffice") or shutil.which("libreoffice"))
@@ -74,6 +75,9 @@ def test_without_libreoffice_the_page_says_why_and_offers_the_word_file(app_with
     app = app_with(SOFFICE_PATH="/nonexistent/soffice")
     with app.app_context():
         app_id = recognition()
+        f.make_person("someone_else", DEMO_PASSWORD, f.UNIT_B, birth="19900101")
+    assert browser_factory(app, "someone_else").get(
+        f"/applications/{app_id}/documents/material_list?format=pdf").status_code == 404
     applicant = browser_factory(app, "demo_applicant")
     page = applicant.get(f"/applications/{app_id}").get_data(as_text=True)
     assert "format=pdf" not in page and "SOFFICE_PATH" in page and "暂不能生成 PDF" in page

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 
 import docx
@@ -106,6 +107,8 @@ def test_bad_uploads_are_refused_with_the_reason(shared_app):
             ["模板使用了未知字段：authority、body、code、issued_on、level、number、series、specialty、verify_url"]
         record = problems("material_list", edited(spec, "{% for m in materials %}{{ m.bogus }}{% endfor %}"))
         assert record == ["模板使用了记录中不存在的字段：bogus"]
+        assert problems("material_list", edited(spec, "{{ name.__class__.__mro__ }}")) == \
+            ["模板访问了程序内部对象，不允许使用。"]
         # loop variables and the known attributes of records are fine
         versions.check("material_list", edited(spec, "{% for m in materials %}{{ loop.index }}{{ m.name }}"
                                                      "{% endfor %}{{ name|default('') }}"))
@@ -190,7 +193,7 @@ def test_admin_uploads_activates_goes_back_and_keeps_every_version(app, browser_
 def test_an_older_version_that_no_longer_fits_cannot_be_put_back(app, browser_factory):
     with app.app_context():
         record = DocumentTemplateVersion(code="material_list", version=1, content=b"not a docx", size=10,
-                                         sha256="0" * 64, filename="old.docx")
+                                         sha256=hashlib.sha256(b"not a docx").hexdigest(), filename="old.docx")
         db.session.add(record)
         db.session.commit()
         version_id = record.id
@@ -235,8 +238,9 @@ ACTORS = ["demo_authority", "demo_supervisor", "demo_unit", "demo_committee", "d
 @pytest.mark.parametrize("actor", ACTORS)
 def test_nobody_but_the_admin_reaches_the_template_screens(app, browser_factory, actor):
     with app.app_context():
-        record = DocumentTemplateVersion(code="material_list", version=1, content=shipped(registry.MATERIAL_LIST),
-                                         size=1, sha256="0" * 64, filename="v1.docx")
+        content = shipped(registry.MATERIAL_LIST)
+        record = DocumentTemplateVersion(code="material_list", version=1, content=content, size=len(content),
+                                         sha256=hashlib.sha256(content).hexdigest(), filename="v1.docx")
         db.session.add(record)
         db.session.commit()
         version_id = record.id
