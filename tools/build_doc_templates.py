@@ -5,6 +5,7 @@ with the records, and signature and seal blocks. The generated files are committ
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from docx import Document
@@ -41,6 +42,14 @@ def _title(doc: Document, text: str, size: int = 18) -> None:
     run.font.size = Pt(size)
     run.font.name = "黑体"
     run._element.rPr.rFonts.set(qn("w:eastAsia"), "黑体")
+
+
+def _preview_note(doc: Document) -> None:
+    """A line shown only on the applicant's preview of a draft (docxtpl `{%p %}` drops the paragraphs otherwise)."""
+    doc.add_paragraph("{%p if preview %}")
+    run = doc.add_paragraph().add_run("预览稿：尚未提交，仅供核对，不作为正式申报材料。")
+    run.bold = True
+    doc.add_paragraph("{%p endif %}")
 
 
 def _heading(doc: Document, text: str) -> None:
@@ -87,6 +96,7 @@ def _opinion(doc: Document, title: str) -> None:
 def material_list() -> Document:
     doc = _document()
     _title(doc, "个人提交材料清单")
+    _preview_note(doc)
     _fields(doc, [("姓名", "{{ name }}"), ("证件号码", "{{ id_number }}"), ("人事管理单位", "{{ unit }}"),
                   ("申报业务", "{{ business }}"), ("申报职称", "{{ title }}"), ("提交日期", "{{ submitted_on }}")])
     doc.add_paragraph()
@@ -101,6 +111,7 @@ def material_list() -> Document:
 def recognition_form() -> Document:
     doc = _document()
     _title(doc, "专业技术人员职称考核认定申报表")
+    _preview_note(doc)
     doc.add_paragraph("申报编号：{{ number }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _heading(doc, "一、基本情况")
     _fields(doc, [("姓名", "{{ name }}"), ("性别", "{{ sex }}"), ("出生日期", "{{ birth_date }}"),
@@ -137,6 +148,7 @@ def _text_box(doc: Document, title: str, field: str) -> None:
 def evaluation_form() -> Document:
     doc = _document()
     _title(doc, "专业技术资格评定表")
+    _preview_note(doc)
     doc.add_paragraph("申报编号：{{ number }}        {{ business }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _heading(doc, "一、基本情况")
     _fields(doc, [("姓名", "{{ name }}"), ("性别", "{{ sex }}"), ("出生日期", "{{ birth_date }}"),
@@ -177,6 +189,7 @@ def evaluation_form() -> Document:
 def confirmation_form() -> Document:
     doc = _document()
     _title(doc, "省外来粤专业技术人员职称资格确认申报表")
+    _preview_note(doc)
     doc.add_paragraph("申报编号：{{ number }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _heading(doc, "一、申请信息")
     _fields(doc, [("姓名", "{{ name }}"), ("性别", "{{ sex }}"), ("出生日期", "{{ birth_date }}"),
@@ -197,6 +210,81 @@ def confirmation_form() -> Document:
     return doc
 
 
+def recommendation_form() -> Document:
+    doc = _document()
+    _title(doc, "专业技术资格推荐表")
+    _preview_note(doc)
+    doc.add_paragraph("申报编号：{{ number }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _heading(doc, "一、基本情况")
+    _fields(doc, [("姓名", "{{ name }}"), ("性别", "{{ sex }}"), ("出生日期", "{{ birth_date }}"),
+                  ("证件号码", "{{ id_number }}"), ("工作单位", "{{ unit }}"), ("现职称", "{{ current_title }}"),
+                  ("取得时间", "{{ current_title_date }}"), ("专业系列", "{{ series }}"), ("专业名称", "{{ specialty }}"),
+                  ("推荐资格", "{{ title }}")])
+    _text_box(doc, "二、工作评述", "work_review")
+    _text_box(doc, "三、单位推荐意见（德、能、勤、绩）", "unit_recommendation")
+    _heading(doc, "四、主要业绩成果")
+    _records(doc, ["序号", "起止时间", "项目名称", "本人作用", "项目级别", "获奖情况", "获奖排名"], "a in achievements",
+             ["{{ loop.index }}", "{{ a.period }}", "{{ a.name }}", "{{ a.role }}", "{{ a.level }}", "{{ a.award }}",
+              "{{ a.award_rank }}"])
+    _heading(doc, "五、主要论著（文）")
+    _records(doc, ["序号", "类别", "名称", "发表刊物/出版单位/采用部门", "发表时间", "本人排名"], "p in publications",
+             ["{{ loop.index }}", "{{ p.kind }}", "{{ p.title }}", "{{ p.publisher }}", "{{ p.published_on }}",
+              "{{ p.rank }}"])
+    doc.add_paragraph()
+    _opinion(doc, "推荐单位意见")
+    doc.add_paragraph("单位负责人签字：                经办人：                推荐单位（盖章）")
+    return doc
+
+
+def audit_form() -> Document:
+    doc = _document()
+    _title(doc, "专业技术资格审核表")
+    _preview_note(doc)
+    doc.add_paragraph("申报编号：{{ number }}        申报资格：{{ title }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _fields(doc, [("姓名", "{{ name }}"), ("性别", "{{ sex }}"), ("毕业学校及专业", "{{ school }}"),
+                  ("学历层次", "{{ education }}"), ("现从事专业年限", "{{ years_in_field }}"),
+                  ("外语", "{{ foreign_language }}"), ("考核结果", "{{ assessment }}"), ("工作单位", "{{ unit }}")])
+    _heading(doc, "一、专业技术工作业绩")
+    for title, loop in (("（一）普通项目", "ordinary"), ("（二）主持项目解决重大技术难题", "major_problem")):
+        doc.add_paragraph(title + "（共 {{ counts." + loop + " }} 项）")
+        _records(doc, ["序号", "项目名称", "项目级别", "完成时间", "鉴定结论", "本人作用"], f"a in achievements.{loop}",
+                 ["{{ a.no }}", "{{ a.name }}", "{{ a.level }}", "{{ a.completed_on }}", "{{ a.conclusion }}",
+                  "{{ a.role }}"])
+    doc.add_paragraph("（三）获奖项目（共 {{ counts.awarded }} 项）")
+    _records(doc, ["序号", "项目名称", "获奖名称及等级", "获奖名次", "获奖时间"], "a in achievements.awarded",
+             ["{{ a.no }}", "{{ a.name }}", "{{ a.award_name }}", "{{ a.award_rank }}", "{{ a.award_date }}"])
+    doc.add_page_break()
+    _heading(doc, "二、论文、著作")
+    for title, loop, headers in (
+            ("（一）论文", "paper", ["序号", "论文题目", "刊物名称", "刊号", "发表时间", "本人排名"]),
+            ("（二）著作", "book", ["序号", "著作名称", "出版单位", "书号", "出版时间", "本人排名"]),
+            ("（三）省部级技术标准", "standard", ["序号", "标准名称", "发布部门", "标准编号", "发布时间", "本人排名"])):
+        doc.add_paragraph(title + "（共 {{ counts." + loop + " }} 项）")
+        _records(doc, headers, f"p in publications.{loop}",
+                 ["{{ p.no }}", "{{ p.title }}", "{{ p.publisher }}", "{{ p.serial_no }}", "{{ p.published_on }}",
+                  "{{ p.rank }}"])
+    doc.add_paragraph()
+    _opinion(doc, "审核意见（以上业绩、论著经核对属实）")
+    doc.add_paragraph("审核人签字：                复核人签字：                审核单位（盖章）")
+    return doc
+
+
+def publicity_list() -> Document:
+    doc = _document()
+    _title(doc, "{{ committee }}评审结果公示名单", size=16)
+    doc.add_paragraph("根据职称评审工作有关规定，{{ committee }}于{{ meeting_date }}召开评审会议（{{ batch }}，"
+                      "{{ series }}{{ level }}），经评审，以下 {{ count }} 名同志通过评审，现予以公示。")
+    _records(doc, ["序号", "姓名", "工作单位", "专业", "评审通过资格"], "r in rows",
+             ["{{ r.no }}", "{{ r.name }}", "{{ r.unit }}", "{{ r.specialty }}", "{{ r.title }}"])
+    doc.add_paragraph()
+    doc.add_paragraph("公示期截至{{ until }}。公示期间，对公示对象有异议的，请以书面形式实名向{{ committee }}"
+                      "反映，并提供必要的证明材料。")
+    doc.add_paragraph("联系人：{{ contact }}    联系电话：{{ phone }}    电子邮箱：{{ email }}")
+    doc.add_paragraph("通讯地址：{{ address }}")
+    doc.add_paragraph("{{ committee }}（盖章）\n{{ published_on }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    return doc
+
+
 def certificate() -> Document:
     doc = _document(landscape=True)
     _title(doc, "专业技术资格证书", size=26)
@@ -214,16 +302,20 @@ def certificate() -> Document:
 
 TEMPLATES = {
     "material_list": material_list, "recognition_form": recognition_form, "evaluation_form": evaluation_form,
-    "confirmation_form": confirmation_form, "certificate": certificate,
+    "confirmation_form": confirmation_form, "recommendation_form": recommendation_form, "audit_form": audit_form,
+    "publicity_list": publicity_list, "certificate": certificate,
 }
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
+    """Write the named templates, or all of them."""
     OUT.mkdir(parents=True, exist_ok=True)
     for name, build in TEMPLATES.items():
+        if names and name not in names:
+            continue
         build().save(OUT / f"{name}.docx")
         print(f"wrote {OUT / name}.docx")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -5,8 +5,8 @@ import datetime as dt
 
 from app.display import display
 from app.models import (
-    BUSINESS_TYPE_LABELS, GENDER_LABELS, Achievement, AchievementCategory, Application, BasicInfo, Certificate,
-    Education, Publication, PublicationKind, WorkExperience,
+    ASSESSMENT_LABELS, BUSINESS_TYPE_LABELS, GENDER_LABELS, PUBLICATION_KIND_LABELS, Achievement, AchievementCategory,
+    Application, BasicInfo, Certificate, Education, Org, Publication, PublicationKind, ReviewBatch, WorkExperience,
 )
 from app.services import dictionaries
 from app.workflow.forms import FORMS
@@ -112,12 +112,6 @@ def _publication_row(record: Publication) -> dict:
 
 def evaluation_form(application: Application, basic: BasicInfo | None, tally: Tally | None) -> dict:
     """专业技术资格评定表: 业绩 grouped 普通项目 / 主持项目解决重大技术难题 / 获奖项目, 论著 grouped 论文 / 著作 / 标准."""
-    achievements = {category.value: [] for category in AchievementCategory}
-    for record in sorted(application.achievements, key=lambda a: a.start_date):
-        achievements[record.category.value].append(_achievement_row(record))
-    publications = {kind.value: [] for kind in PublicationKind}
-    for record in sorted(application.publications, key=lambda p: p.published_on):
-        publications[record.kind.value].append(_publication_row(record))
     counted = tally if tally and tally.present else None
     return _person(application, basic) | _form_labels(application) | {
         "number": f"{application.id:08d}", "business": str(BUSINESS_TYPE_LABELS[application.business_type]),
@@ -130,7 +124,7 @@ def evaluation_form(application: Application, basic: BasicInfo | None, tally: Ta
         "title": dictionaries.label("title", application.title),
         "level": dictionaries.label("title_level", application.level),
         "exceptional": display(application.exceptional), "exceptional_reason": application.exceptional_reason or "",
-        "achievements": achievements, "publications": publications,
+        **_grouped(application, _achievement_row, _publication_row),
         "members": counted.members if counted else "", "present": counted.present if counted else "",
         "yes": counted.yes if counted else "", "no": counted.no if counted else "",
         "abstain": counted.abstain if counted else "",
@@ -148,4 +142,92 @@ def confirmation_form(application: Application, basic: BasicInfo | None) -> dict
         "series": dictionaries.label("title_series", application.series),
         "title": dictionaries.label("title", application.title),
         "summary_length": len("".join(shown.get("summary", "").split())),
+    }
+
+
+def _grouped(application: Application, row_of_achievement, row_of_publication) -> dict:
+    """业绩 by category and 论著 by kind, each group in date order, numbered within the group."""
+    achievements = {category.value: [] for category in AchievementCategory}
+    for record in sorted(application.achievements, key=lambda a: a.start_date):
+        group = achievements[record.category.value]
+        group.append({"no": len(group) + 1} | row_of_achievement(record))
+    publications = {kind.value: [] for kind in PublicationKind}
+    for record in sorted(application.publications, key=lambda p: p.published_on):
+        group = publications[record.kind.value]
+        group.append({"no": len(group) + 1} | row_of_publication(record))
+    return {"achievements": achievements, "publications": publications}
+
+
+def _applied_for(application: Application, basic: BasicInfo | None) -> dict:
+    return {
+        "number": f"{application.id:08d}",
+        "unit": application.unit.name if application.unit else _person(application, basic)["unit"],
+        "series": dictionaries.label("title_series", application.series),
+        "specialty": dictionaries.label("specialty", application.specialty),
+        "title": dictionaries.label("title", application.title),
+        "current_title": dictionaries.label("title", basic.current_title) if basic else "",
+        "current_title_date": display(basic.current_title_date) if basic else "",
+    }
+
+
+def recommendation_form(application: Application, basic: BasicInfo | None) -> dict:
+    """专业技术资格推荐表: 工作评述, 单位推荐意见 (德能勤绩) and the main 业绩 and 论著 (获奖排名, 发表刊物, 采用部门)."""
+    form = application.form or {}
+
+    def achievement(record: Achievement) -> dict:
+        return _achievement_row(record) | {"award_rank": f"第{record.award_rank}名" if record.award_rank else ""}
+
+    def publication(record: Publication) -> dict:
+        return _publication_row(record) | {"kind": str(PUBLICATION_KIND_LABELS[record.kind])}
+
+    grouped = _grouped(application, achievement, publication)
+    return _person(application, basic) | _applied_for(application, basic) | {
+        "work_review": form.get("work_review") or "", "unit_recommendation": form.get("unit_recommendation") or "",
+        "achievements": [row for rows in grouped["achievements"].values() for row in rows],
+        "publications": [row for rows in grouped["publications"].values() for row in rows],
+    }
+
+
+def audit_form(application: Application, basic: BasicInfo | None) -> dict:
+    """专业技术审核表: the person's header facts, 业绩 grouped 普通项目 / 主持项目解决重大技术难题 / 获奖项目 and 论著
+    grouped 论文 / 著作 / 省部级技术标准, with a count per group."""
+    form = application.form or {}
+
+    def achievement(record: Achievement) -> dict:
+        return {"name": record.project_name, "level": dictionaries.label("project_level", record.project_level),
+                "completed_on": display(record.end_date) if record.end_date else "",
+                "conclusion": record.appraisal_conclusion or "", "role": record.own_role or record.own_work,
+                "award_name": "、".join(p for p in (record.award_name, record.award_grade) if p),
+                "award_rank": f"第{record.award_rank}名" if record.award_rank else "",
+                "award_date": display(record.award_date) if record.award_date else ""}
+
+    grouped = _grouped(application, achievement, _publication_row)
+    school = " ".join(part for part in ((basic.graduated_school, basic.major_studied) if basic else ()) if part)
+    return _person(application, basic) | _applied_for(application, basic) | grouped | {
+        "school": school,
+        "education": dictionaries.label("education", basic.highest_education) if basic else "",
+        "years_in_field": form.get("years_in_field", ""),
+        "foreign_language": (basic.foreign_language or "") if basic else "",
+        "assessment": str(ASSESSMENT_LABELS.get(basic.annual_assessment, "")) if basic else "",
+        "counts": {key: len(rows) for key, rows in (grouped["achievements"] | grouped["publications"]).items()},
+    }
+
+
+def publicity_list(batch: ReviewBatch, committee: Org, passed: list[Application], units: dict[int, str],
+                   today: dt.date) -> dict:
+    """评审结果公示名单 of one meeting: who passed, for which title, and how to raise an objection."""
+    ends = [a.publicity_until for a in passed if a.publicity_until]
+    return {
+        "committee": committee.name, "batch": batch.name,
+        "series": dictionaries.label("title_series", batch.series),
+        "level": dictionaries.label("title_level", batch.level),
+        "meeting_date": display(batch.meeting_date) if batch.meeting_date else "",
+        "until": display(max(ends)) if ends else "",
+        "contact": committee.contact_person or "", "phone": committee.contact_phone or "",
+        "email": committee.contact_email or "", "address": committee.address or "",
+        "count": len(passed), "published_on": f"{today.year}年{today.month}月{today.day}日",
+        "rows": [{"no": index, "name": a.user.full_name, "unit": units.get(a.unit_id, ""),
+                  "specialty": dictionaries.label("specialty", a.specialty),
+                  "title": dictionaries.label("title", a.title)}
+                 for index, a in enumerate(passed, start=1)],
     }

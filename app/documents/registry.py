@@ -9,14 +9,20 @@ from docxtpl import DocxTemplate
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.documents import contexts, versions
 from app.extensions import db
-from app.models import Application, BasicInfo, BusinessType, Certificate, Education, WorkExperience
+from app.models import (
+    AppState, Application, BasicInfo, BusinessType, Certificate, Education, Org, ReviewBatch, WorkExperience,
+)
+from app.services.workdays import local_today
 from app.workflow import meeting
-from app.workflow.forms import WITH_MATERIALS
+from app.workflow.forms import WITH_MATERIALS, WITH_RECORDS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# A candidate the meeting passed is in one of these states (a later 终止 after an objection removes them from the list).
+PASSED_MEETING = (AppState.result_publicity, AppState.authority_confirm, AppState.completed)
 
 
 @dataclass(frozen=True)
@@ -40,9 +46,13 @@ EVALUATION_FORM = DocumentSpec("evaluation_form", _l("Professional qualification
 CONFIRMATION_FORM = DocumentSpec("confirmation_form", _l("Qualification confirmation form for arrivals from other "
                                                          "provinces"), "confirmation_form.docx",
                                  (BusinessType.out_of_province,))
+RECOMMENDATION_FORM = DocumentSpec("recommendation_form", _l("Professional qualification recommendation form"),
+                                   "recommendation_form.docx", WITH_RECORDS)
+AUDIT_FORM = DocumentSpec("audit_form", _l("Professional achievements audit form"), "audit_form.docx", WITH_RECORDS)
+PUBLICITY_LIST = DocumentSpec("publicity_list", _l("Publicity list of evaluation results"), "publicity_list.docx")
 CERTIFICATE = DocumentSpec("certificate", _l("Professional title certificate"), "certificate.docx")
-APPLICATION_DOCUMENTS = {spec.code: spec for spec in (MATERIAL_LIST, RECOGNITION_FORM, EVALUATION_FORM,
-                                                      CONFIRMATION_FORM)}
+APPLICATION_DOCUMENTS = {spec.code: spec for spec in (EVALUATION_FORM, RECOMMENDATION_FORM, AUDIT_FORM,
+                                                      RECOGNITION_FORM, CONFIRMATION_FORM, MATERIAL_LIST)}
 
 
 def for_application(application: Application) -> list[DocumentSpec]:
@@ -79,21 +89,40 @@ def render(spec: DocumentSpec, context: dict) -> bytes:
     return buffer.getvalue()
 
 
-def application_document(spec: DocumentSpec, application: Application) -> bytes:
-    """Load what the document shows of an application, build its context and render it."""
+def application_document(spec: DocumentSpec, application: Application, *, preview: bool = False) -> bytes:
+    """Load what the document shows of an application, build its context and render it (a preview is marked)."""
+    return render(spec, _application_context(spec, application) | {"preview": preview})
+
+
+def _application_context(spec: DocumentSpec, application: Application) -> dict:
     basic = db.session.scalar(select(BasicInfo).where(BasicInfo.user_id == application.user_id))
     if spec is MATERIAL_LIST:
-        return render(spec, contexts.material_list(application, basic))
+        return contexts.material_list(application, basic)
     if spec is EVALUATION_FORM:
         counted = meeting.tally(application) if application.batch_id else None
-        return render(spec, contexts.evaluation_form(application, basic, counted))
+        return contexts.evaluation_form(application, basic, counted)
     if spec is CONFIRMATION_FORM:
-        return render(spec, contexts.confirmation_form(application, basic))
+        return contexts.confirmation_form(application, basic)
+    if spec is RECOMMENDATION_FORM:
+        return contexts.recommendation_form(application, basic)
+    if spec is AUDIT_FORM:
+        return contexts.audit_form(application, basic)
     education = list(db.session.scalars(select(Education).where(Education.user_id == application.user_id)
                                         .order_by(Education.start_date)))
     work = list(db.session.scalars(select(WorkExperience).where(WorkExperience.user_id == application.user_id)
                                    .order_by(WorkExperience.start_date)))
-    return render(spec, contexts.recognition_form(application, basic, education, work))
+    return contexts.recognition_form(application, basic, education, work)
+
+
+def publicity_list_document(batch: ReviewBatch) -> bytes:
+    """The 公示名单 of a meeting: its candidates that passed, with their units, in application order."""
+    passed = list(db.session.scalars(
+        select(Application).where(Application.batch_id == batch.id, Application.state.in_(PASSED_MEETING))
+        .options(selectinload(Application.user)).order_by(Application.id)))
+    unit_ids = {a.unit_id for a in passed if a.unit_id}
+    units = dict(db.session.execute(select(Org.id, Org.name).where(Org.id.in_(unit_ids))).all()) if unit_ids else {}
+    committee = db.session.get(Org, batch.committee_id)
+    return render(PUBLICITY_LIST, contexts.publicity_list(batch, committee, passed, units, local_today()))
 
 
 def certificate_document(record: Certificate) -> bytes:

@@ -27,8 +27,24 @@ def for_code(code: str) -> dict | None:
 
 
 def _person() -> dict:
+    """The person of an application document, and its preview flag (a draft's preview is marked)."""
     return {"name": "王小明", "sex": "男", "birth_date": "1985-06-01", "id_number": "44010619850601123X",
-            "unit": "广东省电子信息技术研究院"}
+            "unit": "广东省电子信息技术研究院", "preview": False}
+
+
+def _applied_for() -> dict:
+    return {"number": "00000042", "series": "工程技术", "specialty": "计算机软件", "title": "高级工程师",
+            "current_title": "工程师", "current_title_date": "2015-12-31"}
+
+
+def _achievement(no: int = 1, **changes) -> dict:
+    return {"no": no, "period": "2019-01-01—2021-12-31", "name": "广东省政务数据共享交换平台", "role": "项目负责人",
+            "level": "省部级", "award": ""} | changes
+
+
+def _publication(no: int = 1, **changes) -> dict:
+    return {"no": no, "title": "政务数据共享架构研究", "publisher": "计算机工程", "serial_no": "ISSN 1000-3428",
+            "published_on": "2020-05-01", "rank": 1, "representative": "是"} | changes
 
 
 _EVALUATION_FORM = {
@@ -77,23 +93,61 @@ def recognition_form() -> dict:
 
 @sample("evaluation_form")
 def evaluation_form() -> dict:
-    achievement = {"period": "2019-01-01—2021-12-31", "name": "广东省政务数据共享交换平台", "role": "项目负责人",
-                   "level": "省部级", "award": ""}
-    awarded = achievement | {"name": "智慧交通信号控制系统", "award": "广东省科学技术奖、二等奖、第1名"}
-    paper = {"title": "政务数据共享架构研究", "publisher": "计算机工程", "serial_no": "ISSN 1000-3428",
-             "published_on": "2020-05-01", "rank": 1, "representative": "是"}
-    return _person() | _EVALUATION_FORM | {
-        "number": "00000042", "business": "职称评审申请", "supervisor": "广东省工业和信息化厅",
-        "current_title": "工程师", "current_title_date": "2015-12-31", "series": "工程技术", "specialty": "计算机软件",
-        "title": "高级工程师", "level": "副高级", "exceptional": "否", "exceptional_reason": "",
-        "achievements": {"ordinary": [achievement], "major_problem": [achievement | {"name": "省级政务云平台迁移"}],
-                         "awarded": [awarded]},
-        "publications": {"paper": [paper], "book": [paper | {"title": "政务云平台建设实务", "publisher": "电子工业出版社",
-                                                              "serial_no": "ISBN 978-7-121-00000-0"}],
-                         "standard": [paper | {"title": "政务数据共享交换技术规范", "publisher": "广东省市场监督管理局",
-                                               "serial_no": "DB44/T 0000-2021"}]},
+    return _person() | _EVALUATION_FORM | _applied_for() | {
+        "business": "职称评审申请", "supervisor": "广东省工业和信息化厅", "level": "副高级", "exceptional": "否",
+        "exceptional_reason": "",
+        "achievements": {"ordinary": [_achievement()], "major_problem": [_achievement(name="省级政务云平台迁移")],
+                         "awarded": [_achievement(name="智慧交通信号控制系统", award="广东省科学技术奖、二等奖、第1名")]},
+        "publications": {"paper": [_publication()],
+                         "book": [_publication(title="政务云平台建设实务", publisher="电子工业出版社",
+                                               serial_no="ISBN 978-7-121-00000-0")],
+                         "standard": [_publication(title="政务数据共享交换技术规范", publisher="广东省市场监督管理局",
+                                                   serial_no="DB44/T 0000-2021")]},
         "members": 25, "present": 17, "yes": 12, "no": 4, "abstain": 1, "result": "通过",
     }
+
+
+@sample("recommendation_form")
+def recommendation_form() -> dict:
+    return _person() | _applied_for() | {
+        "work_review": _EVALUATION_FORM["work_review"], "unit_recommendation": _EVALUATION_FORM["unit_recommendation"],
+        "achievements": [_achievement(award_rank=""),
+                         _achievement(2, name="智慧交通信号控制系统", award="广东省科学技术奖、二等奖", award_rank="第1名")],
+        "publications": [_publication(kind="论文"),
+                         _publication(2, title="政务云平台建设实务", publisher="电子工业出版社", kind="著作")],
+    }
+
+
+@sample("audit_form")
+def audit_form() -> dict:
+    def project(no: int, name: str, **changes) -> dict:
+        return {"no": no, "name": name, "level": "省部级", "completed_on": "2021-12-31", "conclusion": "国内领先",
+                "role": "项目负责人", "award_name": "", "award_rank": "", "award_date": ""} | changes
+
+    achievements = {"ordinary": [project(1, "广东省政务数据共享交换平台"), project(2, "全省社保卡应用平台")],
+                    "major_problem": [project(1, "省级政务云平台迁移")],
+                    "awarded": [project(1, "智慧交通信号控制系统", award_name="广东省科学技术奖、二等奖",
+                                        award_rank="第1名", award_date="2022-05-20")]}
+    publications = {"paper": [_publication()],
+                    "book": [_publication(title="政务云平台建设实务", publisher="电子工业出版社")],
+                    "standard": [_publication(title="政务数据共享交换技术规范", publisher="广东省市场监督管理局",
+                                              serial_no="DB44/T 0000-2021")]}
+    return _person() | _applied_for() | {
+        "school": "华南理工大学 计算机科学与技术", "education": "大学本科", "years_in_field": "15",
+        "foreign_language": "英语（职称英语B级）", "assessment": "优秀",
+        "achievements": achievements, "publications": publications,
+        "counts": {key: len(rows) for key, rows in (achievements | publications).items()},
+    }
+
+
+@sample("publicity_list")
+def publicity_list() -> dict:
+    rows = [{"no": 1, "name": "王小明", "unit": "广东省电子信息技术研究院", "specialty": "计算机软件", "title": "高级工程师"},
+            {"no": 2, "name": "李晓红", "unit": "广州数智科技有限公司", "specialty": "通信工程", "title": "高级工程师"}]
+    return {"committee": "广东省工程系列电子信息专业高级职称评审委员会", "batch": "2026年第一批",
+            "series": "工程技术", "level": "副高级", "meeting_date": "2026-06-18", "until": "2026-06-25",
+            "contact": "张工", "phone": "020-83000000", "email": "zhiping@example.gov.cn",
+            "address": "广州市越秀区某路1号", "count": len(rows), "published_on": "2026年6月19日", "rows": rows}
 
 
 @sample("confirmation_form")

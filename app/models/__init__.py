@@ -8,6 +8,7 @@ from app.models.application import (
     APP_STATE_LABELS, BUSINESS_TYPE_LABELS, FINAL_STATES, Application, ApplicationEvent, ApplicationMaterial,
     AppState, BusinessType, application_achievement, application_publication,
 )
+from app.models.archived_document import ArchivedDocument
 from app.models.attachment import Attachment
 from app.models.audit import OperationLog
 from app.models.objection import OBJECTION_STATUS_LABELS, Objection, ObjectionStatus
@@ -29,6 +30,7 @@ from app.models.document_template import DocumentTemplateChoice, DocumentTemplat
 from app.models.org import ORG_KIND_LABELS, ORG_STATUS_LABELS, Org, OrgKind, OrgStatus
 
 __all__ = [
+    "ArchivedDocument",
     "DocumentTemplateChoice",
     "DocumentTemplateVersion",
     "OBJECTION_STATUS_LABELS",

@@ -90,8 +90,18 @@ for _model in (BasicInfo, Education, WorkExperience, Position, Training, ExamSco
                Honour):
     _register_person_owned(_model, "user_id")
 _register_person_owned(Attachment, "owner_id")
-_register_person_owned(Certificate, "holder_id")
 _register_person_owned(ProfileReviewEvent, "profile_user_id")
+
+
+@register_policy(Certificate)
+def _certificates(scope: Scope) -> ColumnElement[bool]:
+    # The holder's own; staff: those of persons in their units, and those their committee or authority issued.
+    own = Certificate.holder_id == scope.user_id if scope.user_id else false()
+    if not scope.reaches_orgs:
+        return own
+    reached = select(Org.id).where(org_clause(scope))
+    return or_(own, Certificate.holder_id.in_(people_in_reach(scope)), Certificate.committee_id.in_(reached),
+               Certificate.issuer_id.in_(reached))
 
 
 @register_policy(ProfileReview)

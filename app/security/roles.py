@@ -34,6 +34,7 @@ PROFILE_FILE = "ProfileFile"
 PROFILE_REVIEW = "ProfileReview"
 PROFILE_API = "ProfileApi"
 MY_CERTIFICATE = "MyCertificate"
+CERTIFICATE = "Certificate"                # 证书查询: certificates issued within the staff member's scope
 APPLICATION_API = "ApplicationApi"
 APPLICATION = "Application"                # the applicant's business screens (can_read, can_write)
 APPLICATION_REVIEW = "ApplicationReview"   # reviewers' inboxes and actions (can_list, can_show, can_act)
@@ -72,6 +73,7 @@ MENU_TODO = "Applications To Do"           # 待办
 MENU_DONE = "Applications Done"            # 已办
 MENU_BATCHES = "Review Batches"            # 评审批次
 MENU_OBJECTIONS = "Publicity Objections"   # 公示异议
+MENU_CERTIFICATES = "Certificates"         # 证书查询
 
 
 @dataclass(frozen=True)
@@ -119,12 +121,12 @@ _PROFILE_OWNER = (
 _PROFILE_REVIEWER = on(PROFILE_REVIEW, *READ, "can_decide", EXPORT) + on(PROFILE_FILE, "can_read")
 _APPLICATION_REVIEWER = (
     on(APPLICATION_API, "can_get", "can_act") + on(FLOW_CHART, "can_read")
-    + on(APPLICATION_REVIEW, *READ, "can_act", EXPORT)
+    + on(APPLICATION_REVIEW, *READ, "can_act", EXPORT) + on(CERTIFICATE, *READ, EXPORT)
 )
 _PROFILE_REVIEW_MENUS = (MENU_REVIEW, MENU_PROFILE_REVIEWS)
 _OBJECTION_KEEPER = on(OBJECTION, *READ, "can_add", "can_resolve", EXPORT)
 _BATCH_KEEPER = on(REVIEW_BATCH, *READ, *WRITE, "can_meeting", EXPORT)
-_APPLICATION_REVIEW_MENUS = (MENU_REVIEW, MENU_TODO, MENU_DONE)
+_APPLICATION_REVIEW_MENUS = (MENU_REVIEW, MENU_TODO, MENU_DONE, MENU_CERTIFICATES)
 
 ROLES: dict[str, RoleSpec] = {
     spec.name: spec

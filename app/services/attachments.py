@@ -80,17 +80,23 @@ def store(field: str, upload, owner_id: int, kind: Kind) -> Attachment:
     """Check an uploaded file (a werkzeug FileStorage) and add its Attachment to the session."""
     data = upload.read(current_app.config[kind.max_bytes_setting] + 1)
     content_type = check_upload(field, data, kind)
-    key = secrets.token_hex(16)
-    path = file_path(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    db.session.info.setdefault(_WRITTEN, []).append(path)
+    key = write(data)
     attachment = Attachment(
         owner_id=owner_id, storage_key=key, original_name=_clean_name(upload.filename),
         content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
     )
     db.session.add(attachment)
     return attachment
+
+
+def write(data: bytes) -> str:
+    """Write bytes under a new random key, removed again if the session's transaction rolls back."""
+    key = secrets.token_hex(16)
+    path = file_path(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    db.session.info.setdefault(_WRITTEN, []).append(path)
+    return key
 
 
 def discard(attachment: Attachment | None) -> None:

@@ -209,8 +209,8 @@ def file_response(path: str, filename: str) -> Response:
 
 
 def export(*, title: str, list_name: str, columns: list[Column], rows: Iterable, filters: dict, actor,
-           count: int | None = None) -> Response:
-    """Write the export, log it (who, which list, filters, rows) and answer with the download."""
+           count: int | None = None, conditions: list[str] | None = None) -> Response:
+    """Write the export, log it (who, which list, filters as read and as sent, rows) and answer with the download."""
     if count is not None:
         check_size(count)
     fd, path = tempfile.mkstemp(prefix="zp-export-", suffix=".xlsx")
@@ -220,7 +220,8 @@ def export(*, title: str, list_name: str, columns: list[Column], rows: Iterable,
     except BaseException:
         os.unlink(path)
         raise
-    detail = json.dumps({"list": str(title), "filters": filters, "rows": written}, ensure_ascii=False, default=str)
+    detail = json.dumps({"list": str(title), "conditions": conditions if conditions is not None else [],
+                         "filters": filters, "rows": written}, ensure_ascii=False, default=str)
     audit.record("export", list_name[:60], actor=actor, detail=detail)
     db.session.commit()
     stamp = local_time(dt.datetime.now(dt.timezone.utc)).strftime("%Y%m%d-%H%M")

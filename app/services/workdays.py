@@ -54,3 +54,8 @@ def local_time(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     return value.astimezone(ZoneInfo(zone))
+
+
+def local_today() -> dt.date:
+    """Today's date where people are (DISPLAY_TIMEZONE), not the server's UTC date."""
+    return local_time(dt.datetime.now(dt.timezone.utc)).date()

@@ -20,7 +20,7 @@ from app.views.document_templates import DocumentTemplateView
 from app.views.flow_chart import FlowChartView
 from app.views.objection import ObjectionView
 from app.views.review_batch import ReviewBatchView
-from app.views.certificate import CertificateVerifyView, MyCertificateView
+from app.views.certificate import CertificateVerifyView, CertificateView, MyCertificateView
 from app.views.org import MyOrgView, OrgAdminView
 from app.views.profile import ProfileFileView, ProfileView
 from app.views.profile_review import ProfileReviewView
@@ -62,6 +62,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     )
     appbuilder.add_view(
         ObjectionView, r.MENU_OBJECTIONS, label=_l("Publicity objections"), icon="fa-flag", category=r.MENU_REVIEW,
+    )
+    appbuilder.add_view(
+        CertificateView, r.MENU_CERTIFICATES, label=_l("Certificate register"), icon="fa-certificate",
+        category=r.MENU_REVIEW,
     )
     appbuilder.add_view(
         MyOrgView, r.MENU_MY_ORGS, label=_l("My organisations"), icon="fa-sitemap",

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.documents import registry
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import BUSINESS_TYPE_LABELS, AppState, Application, BasicInfo, BusinessType
@@ -20,7 +19,7 @@ from app.services import dictionaries, excel_export
 from app.services.excel_export import Column
 from app.services.audit import client_ip
 from app.views import application_display as shown
-from app.views import documents
+from app.views import application_documents
 from app.views.export import request_filters_record
 from app.views.flow_chart import chart_markup
 from app.views.profile_display import basic_facts
@@ -120,7 +119,7 @@ class ApplicationReviewView(BaseView):
     route_base = "/review/applications"
     class_permission_name = r.APPLICATION_REVIEW
     base_permissions = ["can_list", "can_show", "can_act", "can_export"]
-    method_permission_name = {"todo": "list", "done": "list", "show": "show", "document": "show", "act": "act",
+    method_permission_name = {"todo": "list", "done": "list", "show": "show", "document": "show", "archived_document": "show", "act": "act",
                               "bulk": "act", "export_todo": "export", "export_done": "export"}
     default_view = "todo"
 
@@ -219,7 +218,7 @@ class ApplicationReviewView(BaseView):
             objections=objections.of_application(application.id) if self._sees_objections() else [],
             may_record_objection=objections.may_record(application, g.user)
             and self.appbuilder.sm.has_access("can_add", r.OBJECTION),
-            documents=registry.for_application(application),
+            documents=application_documents.reviewer_panel(application),
             meeting_link=application.batch_id is not None
             and self.appbuilder.sm.has_access("can_meeting", r.REVIEW_BATCH),
         )
@@ -230,10 +229,14 @@ class ApplicationReviewView(BaseView):
     @expose("/<int:pk>/documents/<code>")
     @has_access
     def document(self, pk: int, code: str):
-        """The application's forms as the reviewer prints them."""
-        application = self._scoped(pk)
-        spec = documents.application_spec(application, code)
-        return documents.send_docx(spec, registry.application_document(spec, application), application)
+        """The application's forms as submitted (the archived copy of the latest submission)."""
+        return application_documents.send_for_reviewer(self._scoped(pk), code)
+
+    @expose("/<int:pk>/archive/<int:document_id>")
+    @has_access
+    def archived_document(self, pk: int, document_id: int):
+        """One archived document of any submission of the application."""
+        return application_documents.send_archived(self._scoped(pk), document_id, applicant=False)
 
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access

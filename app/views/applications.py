@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from app.documents import registry
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import (
@@ -23,7 +22,7 @@ from app.services import dictionaries, excel_export
 from app.services.excel_export import Column
 from app.services.audit import client_ip
 from app.views import application_display as shown
-from app.views import documents
+from app.views import application_documents
 from app.views.application_fields import handling_org, wizard_steps
 from app.views.export import request_filters_record
 from app.views.flow_chart import chart_markup
@@ -146,7 +145,7 @@ class ApplicationView(BaseView):
     route_base = "/applications"
     class_permission_name = r.APPLICATION
     method_permission_name = {"index": "read", "tracking": "read", "show": "read", "document": "read",
-                              "act": "write", "export": "export"}
+                              "archived_document": "read", "act": "write", "export": "export"}
     default_view = "index"
 
     @expose("/")
@@ -223,16 +222,20 @@ class ApplicationView(BaseView):
             actions=engine.available(application, g.user), chart=chart_markup(kind),
             state_label=shown.state_label(application.state), handling=handling_org(application),
             wizard=bool(wizard_steps(application)), editable=application.state in EDITABLE,
-            documents=registry.for_application(application),
+            documents=application_documents.applicant_panel(application),
         )
 
     @expose("/<int:pk>/documents/<code>")
     @has_access
     def document(self, pk: int, code: str):
-        """生成文书: a form of this application filled from its current data, as a Word file."""
-        application = owned(pk)
-        spec = documents.application_spec(application, code)
-        return documents.send_docx(spec, registry.application_document(spec, application), application)
+        """生成文书: the draft's preview, or the submitted copy once approved, as a Word file."""
+        return application_documents.send_for_applicant(owned(pk), code)
+
+    @expose("/<int:pk>/archive/<int:document_id>")
+    @has_access
+    def archived_document(self, pk: int, document_id: int):
+        """One archived document of an earlier or the latest submission."""
+        return application_documents.send_archived(owned(pk), document_id, applicant=True)
 
     @expose("/<int:pk>/act", methods=["POST"])
     @has_access

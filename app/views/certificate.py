@@ -1,4 +1,4 @@
-"""Certificates: the public verification page and the holder's own list."""
+"""Certificates: the public verification page, the holder's own list and the staff's register."""
 from __future__ import annotations
 
 from flask_appbuilder import BaseView, expose
@@ -12,7 +12,7 @@ from wtforms import StringField, validators
 from app.documents import registry
 from app.extensions import db
 from app.models import CERTIFICATE_STATUS_LABELS, Certificate, CertificateStatus
-from app.scope.filters import OwnRowsFilter
+from app.scope.filters import OwnRowsFilter, ScopeFilter
 from app.security import roles as r
 from app.services import certificates, dictionaries
 from app.views import documents
@@ -90,3 +90,26 @@ class MyCertificateView(ScopedModelView):
         """The certificate as a printable Word form with its verification code."""
         record = self._scoped_item(pk)
         return documents.send_docx(registry.CERTIFICATE, registry.certificate_document(record), record)
+
+
+class CertificateView(ScopedModelView):
+    """证书查询: certificates of the people, committees and authorities in the staff member's scope."""
+
+    route_base = "/certificates"
+    class_permission_name = r.CERTIFICATE
+    datamodel = SQLAInterface(Certificate, db.session)
+    base_permissions = ["can_list", "can_show", "can_export"]
+    method_permission_name = {"list": "list", "show": "show", "export": "export"}
+    list_title = show_title = _l("Certificate register")
+    label_columns = MyCertificateView.label_columns | {"committee": _l("Review committee"), "level": _l("Title level")}
+    # The verification code stays with the holder, who hands it to whoever checks the certificate.
+    list_columns = ["number", "holder_name", "series", "title", "level", "committee", "issuer", "issued_on", "status"]
+    show_columns = ["number", "holder_name", "series", "specialty", "title", "level", "committee", "issuer",
+                    "issued_on", "status", "original"]
+    search_columns = ["number", "holder_name", "series", "title", "issued_on", "status", "committee", "issuer"]
+    order_columns = ["number", "issued_on"]
+    base_order = ("issued_on", "desc")
+    formatters_columns = MyCertificateView.formatters_columns | {
+        "level": dict_formatter("title_level"), "specialty": dict_formatter("specialty"),
+    }
+    search_form_query_rel_fields = {"committee": [["id", ScopeFilter, None]], "issuer": [["id", ScopeFilter, None]]}

@@ -53,6 +53,19 @@ def request_filters_record() -> dict:
             for key in sorted(request.args) if not key.startswith(PAGING_PREFIXES)}
 
 
+def readable_conditions(label_columns: dict, filters, order_column: str | None, order_direction: str | None
+                        ) -> list[str]:
+    """The search conditions and sort as people read them ("名称 包含 广东", "排序：创建时间 降序") for the log."""
+    conditions = [f"{label_columns.get(flt.column_name, flt.column_name)} {flt.name} "
+                  + ("、".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value))
+                  for flt, value in filters.get_filters_values()]
+    if order_column:
+        direction = _("descending") if order_direction == "desc" else _("ascending")
+        conditions.append(_("Sorted by %(column)s, %(direction)s",
+                            column=label_columns.get(order_column, order_column), direction=direction))
+    return conditions
+
+
 class ListExportMixin:
     """Adds /export/ to a model view: what its list shows (scope, filters, sort), every page, as .xlsx.
 
@@ -116,5 +129,6 @@ class ListExportMixin:
         return excel_export.export(
             title=title, list_name=self.__class__.__name__, columns=self._export_columns(), rows=query,
             filters=request_filters_record(), actor=g.user, count=count,
+            conditions=readable_conditions(self.label_columns, filters, order_column, order_direction),
         )
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.documents import registry
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import (
@@ -22,6 +23,7 @@ from app.security import roles as r
 from app.services import dictionaries
 from app.services.audit import client_ip
 from app.views.base import ScopedModelView
+from app.views.documents import send_docx
 from app.views.fields import DictSelectField, dict_formatter
 from app.workflow import batches, engine, meeting
 
@@ -47,6 +49,7 @@ class ReviewBatchView(ScopedModelView):
     method_permission_name = {
         "list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
         "meeting": "meeting", "attendance": "meeting", "votes": "meeting", "recuse": "meeting", "result": "meeting",
+        "publicity_list": "show",
     }
     list_title = _l("Review batches")
     show_title = _l("Review batch")
@@ -89,6 +92,13 @@ class ReviewBatchView(ScopedModelView):
 
     def pre_delete(self, item):
         batches.check_deletable(item)
+
+    @expose("/publicity-list/<int:pk>")
+    @has_access
+    def publicity_list(self, pk):
+        """评审结果公示名单 of the batch as a Word document."""
+        batch = self._scoped_item(pk)
+        return send_docx(registry.PUBLICITY_LIST, registry.publicity_list_document(batch), batch)
 
     # ----- the meeting -----
 

@@ -80,6 +80,13 @@ def route(application, context) -> None:
     application.opened_at = None
 
 
+def archive_documents(application, context) -> None:
+    """Keep the generated forms of the version being submitted (SPEC §8: what reviewers read)."""
+    from app.documents import archive  # the documents import the workflow's forms and meeting
+
+    archive.capture(application, context.actor, context.now)
+
+
 def committee_for(series: str | None, level: str | None) -> Org | None:
     """The active committee whose scope covers the series and level (routing is data, not code)."""
     if not series or not level:
@@ -142,10 +149,10 @@ def switch_unit(application, context) -> None:
 def _applicant_side(first: AppState) -> tuple[Transition, ...]:
     return (
         Transition("submit", (S.draft,), first, Actor.applicant, _l("Submit"), (automatic_check,),
-                   effects=(route,)),
+                   effects=(route, archive_documents)),
         Transition("withdraw", (first,), S.draft, Actor.applicant, _l("Withdraw"), (not_opened,), style="default"),
         Transition("resubmit", (S.returned,), None, Actor.applicant, _l("Resubmit after correction"),
-                   (deadline_open, automatic_check), effects=(resubmitted,)),
+                   (deadline_open, automatic_check), effects=(resubmitted, archive_documents)),
         Transition("end", (S.returned,), S.ended, Actor.applicant, _l("End the application"), effects=(finish,),
                    style="danger"),
         Transition("expire", (S.returned,), S.ended, Actor.system, _l("Correction deadline passed"),

@@ -11,9 +11,11 @@ import io
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 import factories as f
+from app.documents import archive
 from app.extensions import db
-from app.models import Application, AppState, BusinessType, ReviewBatch
+from app.models import Application, AppState, ArchivedDocument, BusinessType, ReviewBatch
 from app.models.mixins import utcnow
 from app.security import roles as r
 from conftest import DEMO_PASSWORD
@@ -75,6 +77,8 @@ def build_world(app) -> dict[str, int]:
             )
             db.session.add(application)
             db.session.flush()
+            if unit:  # submitted: its forms were archived at submission
+                archive.capture(application, f.user(owner), utcnow())
             ids[name] = application.id
         db.session.commit()
         db.session.remove()
@@ -103,21 +107,36 @@ def refused(response, actor) -> bool:
 @pytest.mark.parametrize("actor", ACTORS)
 def test_detail_pages_and_history(shared_app, browser_factory, world, actor):
     browser = browser_for(shared_app, browser_factory, actor)
+    with shared_app.app_context():
+        archive_ids = {name: db.session.scalar(select(ArchivedDocument.id).where(
+            ArchivedDocument.application_id == app_id).limit(1)) for name, app_id in world.items()}
     for name, app_id in world.items():
         owner_name = NAMES[WORLD[name][0]]
         review = browser.get(f"/review/applications/{app_id}")
         review_form = browser.get(f"/review/applications/{app_id}/documents/material_list")
         if actor in REVIEW_SCREENS and name in SEES[actor]:
-            assert review.status_code == 200 and review_form.status_code == 200, (actor, name)
+            # a draft was never submitted, so it has no archived forms to read
+            assert review.status_code == 200 and review_form.status_code == (404 if name == "B_draft" else 200), \
+                (actor, name)
             assert owner_name in review.get_data(as_text=True)
         else:
             assert refused(review, actor), (actor, name, review.status_code)
             assert refused(review_form, actor), (actor, name, review_form.status_code)
             assert owner_name not in review.get_data(as_text=True)
-        for url in (f"/applications/{app_id}", f"/applications/{app_id}/documents/material_list"):
+        archived = archive_ids[name]
+        if archived:
+            review_copy = browser.get(f"/review/applications/{app_id}/archive/{archived}")
+            if actor in REVIEW_SCREENS and name in SEES[actor]:
+                assert review_copy.status_code == 200, (actor, name)
+            else:
+                assert refused(review_copy, actor), (actor, name, review_copy.status_code)
+        urls = [f"/applications/{app_id}", f"/applications/{app_id}/documents/material_list"]
+        for url in urls + ([f"/applications/{app_id}/archive/{archived}"] if archived else []):
             mine = browser.get(url)
             if name in OWNS.get(actor, set()):
-                assert mine.status_code == 200, (actor, url)
+                # the owner's forms: a preview of a draft, or a pointer to 审核通过后打印 (a redirect)
+                assert mine.status_code in (200, 302) and "/login" not in mine.headers.get("Location", ""), \
+                    (actor, url)
             else:
                 assert refused(mine, actor), (actor, url, mine.status_code)
 
@@ -225,3 +244,17 @@ def test_nothing_changes_for_those_who_may_approve_nothing_here(shared_app, brow
     browser.post("/review/applications/bulk", {"ids": [str(i) for i in world.values()],
                                                **{f"version_{i}": "1" for i in world.values()}})
     assert snapshot(shared_app) == before, actor
+
+
+BATCH_READERS = {"demo_admin", "demo_authority", "demo_committee"}  # experts have no batch screens
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_the_publicity_list_of_a_batch(shared_app, browser_factory, world, actor):
+    with shared_app.app_context():
+        batch_id = db.session.get(Application, world["A_meeting"]).batch_id
+    response = browser_for(shared_app, browser_factory, actor).get(f"/review-batches/publicity-list/{batch_id}")
+    if actor in BATCH_READERS:
+        assert response.status_code == 200, actor
+    else:
+        assert refused(response, actor), (actor, response.status_code)

@@ -29,7 +29,7 @@ def pdf_text(content: bytes) -> str:
 @needs_soffice
 def test_a_document_downloads_as_pdf_with_the_applicants_values(app, browser_factory):
     with app.app_context():
-        app_id = recognition()
+        app_id = recognition(submit=False)  # the applicant's preview of the draft
         name = f.user("demo_applicant").full_name
     applicant = browser_factory(app, "demo_applicant")
     page = applicant.get(f"/applications/{app_id}").get_data(as_text=True)
@@ -74,7 +74,8 @@ def test_concurrent_conversions_each_use_their_own_profile_and_leave_no_files(ap
 def test_without_libreoffice_the_page_says_why_and_offers_the_word_file(app_with, browser_factory):
     app = app_with(SOFFICE_PATH="/nonexistent/soffice")
     with app.app_context():
-        app_id = recognition()
+        app_id = recognition(submit=False)
+        submitted_id = recognition()
         f.make_person("someone_else", DEMO_PASSWORD, f.UNIT_B, birth="19900101")
     assert browser_factory(app, "someone_else").get(
         f"/applications/{app_id}/documents/material_list?format=pdf").status_code == 404
@@ -87,12 +88,13 @@ def test_without_libreoffice_the_page_says_why_and_offers_the_word_file(app_with
     assert response.status_code == 200 and response.mimetype == "text/html"
     assert "无法生成 PDF" in body and "暂不能生成 PDF" in body
     assert f'href="/applications/{app_id}/documents/material_list"' in body
-    reviewer = browser_factory(app, "demo_unit").get(
-        f"/review/applications/{app_id}/documents/recognition_form?format=pdf").get_data(as_text=True)
-    assert f'href="/review/applications/{app_id}/documents/recognition_form"' in reviewer
+    reviewer = browser_factory(app, "demo_unit").get(  # the archived copy of the submission, same refusal
+        f"/review/applications/{submitted_id}/documents/recognition_form?format=pdf").get_data(as_text=True)
+    assert f'href="/review/applications/{submitted_id}/documents/recognition_form"' in reviewer
+    assert "暂不能生成 PDF" in reviewer
     with app.app_context():
         outcomes = db.session.scalars(select(OperationLog.outcome).where(
-            OperationLog.action.like("document.%.pdf"), OperationLog.target_id == app_id)).all()
+            OperationLog.action.like("document.%.pdf"), OperationLog.target_id.in_((app_id, submitted_id)))).all()
     assert outcomes == ["failure", "failure"]
 
 

@@ -16,7 +16,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import (
     Application, AppUser, BusinessType, Certificate, DocumentTemplateChoice, DocumentTemplateVersion, Gender,
-    OperationLog,
+    OperationLog, Org, ReviewBatch,
 )
 from conftest import DEMO_PASSWORD
 from test_documents import recognition, text_of
@@ -48,8 +48,8 @@ def problems(code: str, content: bytes) -> list[str]:
 def test_every_document_in_the_registry_has_a_sample():
     missing = [spec.code for spec in registry.all_specs() if spec.code not in samples.SAMPLES]
     assert not missing, f"add a sample context in app/documents/samples.py for: {missing}"
-    assert {"material_list", "recognition_form", "evaluation_form", "confirmation_form", "certificate"} \
-        <= {spec.code for spec in registry.all_specs()}
+    assert {"material_list", "recognition_form", "evaluation_form", "confirmation_form", "recommendation_form",
+            "audit_form", "publicity_list", "certificate"} <= {spec.code for spec in registry.all_specs()}
 
 
 def test_samples_carry_every_field_the_real_contexts_give(shared_app):
@@ -65,6 +65,13 @@ def test_samples_carry_every_field_the_real_contexts_give(shared_app):
                 Application(id=1, business_type=BusinessType.entrusted, form={}, user=person), None, None),
             "confirmation_form": contexts.confirmation_form(
                 Application(id=1, business_type=BusinessType.out_of_province, form={}, user=person), None),
+            "recommendation_form": contexts.recommendation_form(
+                Application(id=1, business_type=BusinessType.evaluation, form={}, user=person), None),
+            "audit_form": contexts.audit_form(
+                Application(id=1, business_type=BusinessType.evaluation, form={}, user=person), None),
+            "publicity_list": contexts.publicity_list(
+                ReviewBatch(name="2026年第一批", series="GC", level="4"), Org(name="评委会"), [], {},
+                dt.date(2026, 6, 19)),
             "certificate": contexts.certificate(
                 Certificate(holder=person, holder_name="王小明", title="GC_4", issued_on=dt.date(2026, 6, 30),
                             number="N1", verification_code="C1"), "https://example/verify/"),
@@ -119,7 +126,7 @@ def test_bad_uploads_are_refused_with_the_reason(shared_app):
 
 def test_admin_uploads_activates_goes_back_and_keeps_every_version(app, browser_factory):
     with app.app_context():
-        app_id = recognition()
+        app_id = recognition(submit=False)  # a draft: the applicant's preview is rendered afresh each time
         name = f.user("demo_applicant").full_name
     admin = browser_factory(app, "demo_admin")
     applicant = browser_factory(app, "demo_applicant")

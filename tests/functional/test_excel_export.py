@@ -204,7 +204,8 @@ def test_the_list_pages_offer_the_button_with_their_conditions(shared_app, brows
 
 STAFF_EXPORTS = ["/orgs/export/", "/org-staff/export/", "/profile-reviews/export/", "/review/applications/todo/export",
                  "/review/applications/done/export", "/operation-log/export/", "/login-log/export/",
-                 "/admin/orgs/export/", "/dictionary-items/export/", "/objections/export/", "/review-batches/export/"]
+                 "/admin/orgs/export/", "/dictionary-items/export/", "/objections/export/", "/review-batches/export/",
+                 "/certificates/export/"]
 
 
 @pytest.mark.parametrize("actor", ["demo_applicant", None])
@@ -239,7 +240,7 @@ def test_the_applicant_exports_only_their_own_business_query(shared_app, browser
 
 def test_each_export_is_logged_with_its_list_filters_and_row_count(app, browser_factory):
     browser = browser_factory(app, "demo_unit")
-    sheet = workbook(browser.get("/orgs/export/?_flt_0_name=广东"))
+    sheet = workbook(browser.get("/orgs/export/?_flt_0_name=广东&_oc_MyOrgView=name&_od_MyOrgView=desc"))
     with app.app_context():
         entry = db.session.scalar(select(OperationLog).where(OperationLog.action == "export")
                                   .order_by(OperationLog.id.desc()))
@@ -247,8 +248,9 @@ def test_each_export_is_logged_with_its_list_filters_and_row_count(app, browser_
         assert entry.target_type == "MyOrgView"
         detail = json.loads(entry.detail)
     assert detail["rows"] == len(rows_of(sheet)) == 1
-    assert detail["filters"] == {"_flt_0_name": "广东"}
+    assert detail["filters"] == {"_flt_0_name": "广东", "_oc_MyOrgView": "name", "_od_MyOrgView": "desc"}
     assert detail["list"] == "本机构及下属机构"
+    assert detail["conditions"] == ["名称 开头是 广东", "排序：名称，降序"]
 
 
 def test_an_export_over_the_cap_is_refused_with_a_message(app_with, browser_factory):
