@@ -7,6 +7,7 @@ import hashlib
 from sqlalchemy import select, text
 from werkzeug.security import generate_password_hash
 
+from app.services.workdays import local_today
 from app.extensions import db
 from app.models import (  # noqa: F401 - AppUser is used by the tests too
     Achievement, Application, ApplicationMaterial, AppState, AppUser, BusinessType, Org, OrgKind, ReviewBatch,
@@ -184,14 +185,14 @@ def _fire(app_id, event, username=None, **kwargs):
 def end_publicity(app_id: int) -> None:
     """Let a running 公示 end (yesterday) and run the tick, which moves the application on."""
     application = db.session.get(Application, app_id)
-    application.publicity_until = dt.date.today() - dt.timedelta(days=1)
+    application.publicity_until = local_today() - dt.timedelta(days=1)
     db.session.commit()
     assert tick.run() == 1
 
 
 def open_batch_for(committee_name: str = COMMITTEE, series: str = "GC", level: str = "4"):
     """The committee's batch whose application window is open today (the demo's, or a new one)."""
-    today = dt.date.today()
+    today = local_today()
     batch = db.session.scalar(select(ReviewBatch).where(
         ReviewBatch.committee_id == org(committee_name).id, ReviewBatch.series == series, ReviewBatch.level == level,
         ReviewBatch.opens_on <= today, ReviewBatch.closes_on >= today))

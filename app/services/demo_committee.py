@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AppUser, Org, ReviewBatch
 from app.security import roles as r
+from app.services.workdays import local_today
 
 # 25 members (demo_expert is the first): enough for a quorate meeting of a senior committee (人社部令第40号).
 _FAMILY = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐"
@@ -29,7 +30,7 @@ def load_committee(committee: Org, password_hash: str) -> int:
                 orgs=[committee], email=f"{username}@zhiping.example", password=password_hash,
             ))
             created += 1
-    today = dt.date.today()
+    today = local_today()
     open_now = db.session.scalar(select(func.count()).select_from(ReviewBatch).where(
         ReviewBatch.committee_id == committee.id, ReviewBatch.opens_on <= today, ReviewBatch.closes_on >= today))
     if not open_now:

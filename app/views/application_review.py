@@ -1,8 +1,6 @@
 """Reviewers' back office of the title businesses: 待办 and 已办, the detail page with its actions, 批量通过."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
@@ -18,6 +16,7 @@ from app.security import roles as r
 from app.services import dictionaries, excel_export
 from app.services.excel_export import Column
 from app.services.audit import client_ip
+from app.services.workdays import local_today
 from app.views import application_display as shown
 from app.views import application_documents
 from app.views.export import request_filters_record
@@ -149,7 +148,7 @@ class ApplicationReviewView(BaseView):
         # Time-driven transitions due in this scope (a 公示 over, a deadline passed) happen before the list is read.
         tick.catch_up_where(clause_for(Application))
         page = inbox.todo(g.user, current_scope(), _filters(), _page_number())
-        today = dt.date.today()
+        today = local_today()
         rows = [(application, inbox.due_date(application), inbox.approvable(application))
                 for application in page.rows]
         return self.render_template(
@@ -213,7 +212,7 @@ class ApplicationReviewView(BaseView):
             actions=inbox.reviewer_actions(application, g.user) if self._can_act() else [],
             sections=shown.sections(application), comments=returned.section_comments if returned else None,
             state_label=shown.state_label(application.state), type_label=shown.type_label(application),
-            applied_for=applied_for(application), due=inbox.due_date(application), today=dt.date.today(),
+            applied_for=applied_for(application), due=inbox.due_date(application), today=local_today(),
             publicity=application.state in PUBLICITY_STATES, typed=typed or {}, kinds=inbox.ActionKind,
             objections=objections.of_application(application.id) if self._sees_objections() else [],
             may_record_objection=objections.may_record(application, g.user)

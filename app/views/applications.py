@@ -21,6 +21,7 @@ from app.security import roles as r
 from app.services import dictionaries, excel_export
 from app.services.excel_export import Column
 from app.services.audit import client_ip
+from app.services.workdays import local_today
 from app.views import application_display as shown
 from app.views import application_documents
 from app.views.application_fields import handling_org, wizard_steps
@@ -196,7 +197,7 @@ class ApplicationView(BaseView):
             .order_by(case((Application.state == AppState.returned, 0), else_=1), Application.id.desc())
             .limit(TRACKING_LIMIT)
         ))
-        today = dt.date.today()
+        today = local_today()
         for application in rows:
             due = application.correction_deadline if application.state == AppState.returned \
                 else application.publicity_until

@@ -30,23 +30,23 @@ def not_opened(application, context) -> list:
 
 def deadline_open(application, context) -> list:
     deadline = application.correction_deadline
-    return [_("The correction deadline has passed.")] if deadline and context.now.date() > deadline else []
+    return [_("The correction deadline has passed.")] if deadline and context.today > deadline else []
 
 
 def deadline_passed(application, context) -> list:
     deadline = application.correction_deadline
-    return [] if deadline and context.now.date() > deadline else [_("The correction deadline has not passed yet.")]
+    return [] if deadline and context.today > deadline else [_("The correction deadline has not passed yet.")]
 
 
 def publicity_over(application, context) -> list:
     until = application.publicity_until
-    if until and context.now.date() > until:
+    if until and context.today > until:
         return []
     return [_("The publicity period runs until %(date)s.", date=until.isoformat() if until else "—")]
 
 
 def batch_open(application, context) -> list:
-    if meeting.open_batch(application, context.now.date()) is None:
+    if meeting.open_batch(application, context.today) is None:
         return [_("The committee has no review batch open for this series and level.")]
     return []
 
@@ -104,14 +104,14 @@ def committee_for(series: str | None, level: str | None) -> Org | None:
 
 def join_batch(application, context) -> None:
     """受理: the application joins the committee's open batch for its series and level."""
-    application.batch = meeting.open_batch(application, context.now.date())
+    application.batch = meeting.open_batch(application, context.today)
 
 
 def mark_returned(application, context) -> None:
     """退回修改: remember the level that returned it and set the correction deadline (一次性告知)."""
     application.returned_from = context.source.value
     days = current_app.config.get("CORRECTION_WORKDAYS", 10)
-    application.correction_deadline = workdays.add_workdays(context.now.date(), days)
+    application.correction_deadline = workdays.add_workdays(context.today, days)
 
 
 def resubmitted(application, context) -> None:
@@ -126,16 +126,16 @@ def finish(application, context) -> None:
 
 def start_publicity(application, context) -> None:
     days = current_app.config.get("PUBLICITY_WORKDAYS", 5)
-    application.publicity_until = workdays.add_workdays(context.now.date(), days)
+    application.publicity_until = workdays.add_workdays(context.today, days)
 
 
 def issue_certificate(application, context) -> None:
     """Completion of a titled business issues its certificate (and updates the profile's 当前职称)."""
-    certificates.issue(application, context.now.date())
+    certificates.issue(application, context.today)
 
 
 def reissue_certificate(application, context) -> None:
-    certificates.reissue(application, context.now.date())
+    certificates.reissue(application, context.today)
 
 
 def switch_unit(application, context) -> None:

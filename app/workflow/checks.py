@@ -1,7 +1,6 @@
 """The automatic check at submission (SPEC §5.1): named rules, each with its Chinese message, all run together."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
@@ -12,7 +11,7 @@ from app.extensions import db
 from app.models import (
     FINAL_STATES, Application, AppState, AppUser, BasicInfo, BusinessType, Gender, Org, OrgKind, OrgStatus,
 )
-from app.services import certificates, dictionaries, retirement
+from app.services import certificates, dictionaries, retirement, workdays
 from app.workflow import ladder
 from app.workflow.forms import FORMS, SUMMARY_MIN_CHARS, TITLED, WITH_MATERIALS
 from app.workflow.profile import completeness
@@ -82,7 +81,7 @@ def seniority_met(application: Application) -> list[str]:
     since = db.session.scalar(select(BasicInfo.current_title_date).where(BasicInfo.user_id == application.user_id))
     if not required or since is None:
         return []
-    today = dt.date.today()
+    today = workdays.local_today()
     years = today.year - since.year - ((today.month, today.day) < (since.month, since.day))
     if years >= int(required):
         return []
@@ -93,14 +92,14 @@ def seniority_met(application: Application) -> list[str]:
 def not_retired(application: Application) -> list[str]:
     """Professionals who have reached the statutory retirement age no longer apply for titles (人社部令第40号)."""
     person = db.session.get(AppUser, application.user_id)
-    if not retirement.is_retired(person.birth_date, person.gender == Gender.female, dt.date.today()):
+    if not retirement.is_retired(person.birth_date, person.gender == Gender.female, workdays.local_today()):
         return []
     return [_("You have reached the statutory retirement age and can no longer apply for a title.")]
 
 
 def not_terminated_this_year(application: Application) -> list[str]:
     """资格不符终止审核 bars the same business for the rest of the year."""
-    year = dt.date.today().year
+    year = workdays.local_today().year
     barred = db.session.scalar(
         select(func.count()).select_from(Application).where(
             Application.user_id == application.user_id, Application.business_type == application.business_type,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.errors import DomainError, ErrorCollector
 from app.extensions import db
 from app.models import Achievement, AppState, Application, ApplicationMaterial, AppUser, BusinessType, Publication
-from app.services import dictionaries
+from app.services import dictionaries, workdays
 from app.workflow.forms import FORMS
 
 EDITABLE_STATES = (AppState.draft, AppState.returned)
@@ -83,7 +83,7 @@ def _checked_form(kind: BusinessType, values, errors: ErrorCollector) -> dict:
             except ValueError:
                 errors.add(field, _("Not a valid date (use YYYY-MM-DD)."))
             else:
-                if day > dt.date.today():
+                if day > workdays.local_today():
                     errors.add(field, _("The date cannot be in the future."))
                 checked[key] = day.isoformat()
         elif spec.kind.startswith("dict:"):

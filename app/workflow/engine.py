@@ -20,7 +20,7 @@ from app.models import AppState, AppUser, Application, ApplicationEvent, Busines
 from app.models.mixins import utcnow
 from app.scope.resolve import Scope, resolve_scope
 from app.security import roles as r
-from app.services import audit
+from app.services import audit, workdays
 from app.workflow.forms import sections_of
 
 
@@ -56,6 +56,11 @@ class Context:
     reason: str | None = None
     section_comments: dict = field(default_factory=dict)
     payload: dict = field(default_factory=dict)
+
+    @property
+    def today(self) -> dt.date:
+        """The date where people are (北京时间): deadlines and 公示 ends are days there, not UTC days."""
+        return workdays.local_time(self.now).date()
 
 
 Guard = Callable[[Application, Context], list]

@@ -15,7 +15,7 @@ from app.models import (
     Achievement, AppUser, BasicInfo, Education, ExamScore, Honour, Org, OrgKind, OrgStatus, Position,
     ProfileReview, Publication, RecordStatus, Training, WorkExperience,
 )
-from app.services import attachments, dictionaries
+from app.services import attachments, dictionaries, workdays
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,8 @@ BASIC_REQUIRED = (
 
 
 def today() -> dt.date:
-    """The current date (a function so that rules read one clock)."""
-    return dt.date.today()
+    """The current date where people are (a function so that rules read one clock)."""
+    return workdays.local_today()
 
 
 # Columns holding dictionary codes, checked on every entry point (forms, API, imports).

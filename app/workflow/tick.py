@@ -13,6 +13,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.models import AppState, Application
 from app.models.mixins import utcnow
+from app.services import workdays
 from app.workflow import engine
 
 # States a system transition may leave, with the date column that makes it due.
@@ -54,14 +55,14 @@ def due_clause(today: dt.date):
 
 def catch_up_where(clause, limit: int = 100) -> int:
     """Catch up the due applications matching `clause` (e.g. an inbox's scope) before they are listed."""
-    ids = list(db.session.scalars(select(Application.id).where(due_clause(dt.date.today()), clause)
+    ids = list(db.session.scalars(select(Application.id).where(due_clause(workdays.local_today()), clause)
                                   .order_by(Application.id).limit(limit)))
     return sum(catch_up(db.session.get(Application, application_id)) for application_id in ids)
 
 
 def run(today: dt.date | None = None, batch: int = 500) -> int:
     """Catch up every application whose deadline or publicity end has passed; returns transitions applied."""
-    condition = due_clause(today or dt.date.today())
+    condition = due_clause(today or workdays.local_today())
     total = 0
     last_id = 0
     while True:

@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app.services.workdays import local_today
 from app.extensions import db
 from app.models import (
     Achievement, AppState, Application, ApplicationEvent, BasicInfo, BusinessType, Education, OrgKind, RecordStatus,
@@ -313,7 +314,7 @@ def _evaluation_in_review(app) -> int:
                              "materials": [{"name": "职称评审表", "copies": 2}], "achievement_ids": achievement_ids})
     batch = open_batch_for()
     engine.apply(app_id, "approve", user("demo_unit"))
-    db.session.get(Application, app_id).publicity_until = dt.date.today() - dt.timedelta(days=1)
+    db.session.get(Application, app_id).publicity_until = local_today() - dt.timedelta(days=1)
     db.session.commit()
     tick.run()
     engine.apply(app_id, "approve", user("demo_supervisor"))
@@ -457,7 +458,7 @@ def test_an_ended_publicity_moves_on_when_the_next_level_reads_its_inbox(app, br
     with app.app_context():
         app_id = evaluation_in_unit_publicity()
         application = db.session.get(Application, app_id)
-        application.publicity_until = dt.date.today() - dt.timedelta(days=1)
+        application.publicity_until = local_today() - dt.timedelta(days=1)
         db.session.commit()
     # No `workflow tick` has run: reading the supervisor's 待办 applies the due transition first.
     page = browser_factory(app, "demo_supervisor").get(TODO).get_data(as_text=True)

@@ -1,12 +1,12 @@
 """省外来粤资格确认 and 省外委托评审 from draft to their outcome, through 暂存, the check, withdraw and every level."""
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from sqlalchemy import select
 
 import factories as f
+from app.services.workdays import local_today
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import Application, ApplicationEvent, AppState, BusinessType, Certificate
@@ -59,7 +59,7 @@ def test_confirmation_from_another_province_ends_in_a_verifiable_certificate(app
             fire(app_id, "approve", reviewer)
             assert state(app_id) == after
         certificate = db.session.scalar(select(Certificate).where(Certificate.application_id == app_id))
-        assert certificate.number == f"粤职{dt.date.today().year}C000001"
+        assert certificate.number == f"粤职{local_today().year}C000001"
         events = [e.event for e in db.session.scalars(select(ApplicationEvent).where(
             ApplicationEvent.application_id == app_id).order_by(ApplicationEvent.id))]
         assert events == ["submit", "withdraw", "submit", "approve", "approve", "approve"]

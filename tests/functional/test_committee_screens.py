@@ -6,6 +6,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 import factories as f
+from app.services.workdays import local_today
 from app.extensions import db
 from app.models import (
     Application, AppState, MeetingRecusal, MeetingVote, Objection, ObjectionStatus, OrgKind, ReviewBatch, VoteChoice,
@@ -16,7 +17,7 @@ from app.security import roles as r
 from app.workflow import engine, meeting, tick
 from conftest import DEMO_PASSWORD
 
-TODAY = dt.date.today()
+TODAY = local_today()
 
 
 def batch_form(committee_id, **changes):

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from app.services.workdays import local_today
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import (
@@ -99,7 +100,7 @@ def test_acceptance_needs_an_open_batch(app):
         past_publicity(app_id)
         fire(app_id, "approve", "demo_supervisor")
         for batch in db.session.scalars(select(ReviewBatch)):  # the demo's batch closed yesterday
-            batch.closes_on = dt.date.today() - dt.timedelta(days=1)
+            batch.closes_on = local_today() - dt.timedelta(days=1)
         db.session.commit()
         with pytest.raises(ValidationFailed, match="评审批次"):
             fire(app_id, "approve", "demo_committee")

@@ -8,13 +8,14 @@ import pytest
 from sqlalchemy import select
 
 import factories as f
+from app.services.workdays import local_today
 from app.extensions import db
 from app.models import (
     Achievement, Application, ApplicationMaterial, AppState, BasicInfo, BusinessType, Gender, OrgStatus,
 )
 from app.workflow import checks
 
-TODAY = dt.date.today()
+TODAY = local_today()
 
 
 @pytest.fixture

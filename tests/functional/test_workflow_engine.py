@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from app.services.workdays import local_today
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import (
@@ -75,7 +76,7 @@ def test_recognition_whole_chain_with_check_withdraw_return_and_resubmit(app):
         fire(app_id, "return", "demo_unit", reason="材料不全", section_comments={"materials": "缺少学历证书原件扫描件", "x": ""})
         application = db.session.get(Application, app_id)
         assert application.state == AppState.returned and application.returned_from == "unit_review"
-        assert application.correction_deadline > dt.date.today()
+        assert application.correction_deadline > local_today()
         event = application.events[-1]
         assert event.section_comments == {"materials": "缺少学历证书原件扫描件"} and event.reason == "材料不全"
 
@@ -112,7 +113,7 @@ def test_end_and_deadline_expiry(app):
         with pytest.raises(ValidationFailed):
             fire(second, "expire")  # the deadline has not passed
         application = db.session.get(Application, second)
-        application.correction_deadline = dt.date.today() - dt.timedelta(days=1)
+        application.correction_deadline = local_today() - dt.timedelta(days=1)
         db.session.commit()
         with pytest.raises(ValidationFailed, match="期限"):
             fire(second, "resubmit", "demo_applicant")
@@ -179,19 +180,19 @@ def test_evaluation_goes_through_unit_publicity_to_the_committee(app):
         assert db.session.get(Application, app_id).committee.name == COMMITTEE
         fire(app_id, "approve", "demo_unit")
         application = db.session.get(Application, app_id)
-        assert application.state == AppState.unit_publicity and application.publicity_until > dt.date.today()
+        assert application.state == AppState.unit_publicity and application.publicity_until > local_today()
         with pytest.raises(ValidationFailed, match="公示"):
             fire(app_id, "publicity_end")
         with pytest.raises(DomainError):
             fire(app_id, "publicity_end", "demo_unit")  # time moves it on, not a person
-        application.publicity_until = dt.date.today() - dt.timedelta(days=1)
+        application.publicity_until = local_today() - dt.timedelta(days=1)
         db.session.commit()
         assert tick.run() == 1
         assert tick.run() == 0  # idempotent
         fire(app_id, "approve", "demo_supervisor")
         assert state(app_id) == AppState.committee_acceptance
         db.session.add(ReviewBatch(committee_id=org(COMMITTEE).id, name="2026年度评审", series="GC", level="4",
-                                   opens_on=dt.date.today(), closes_on=dt.date.today() + dt.timedelta(days=5)))
+                                   opens_on=local_today(), closes_on=local_today() + dt.timedelta(days=5)))
         db.session.commit()
         fire(app_id, "approve", "demo_committee")
         assert state(app_id) == AppState.in_review
@@ -242,7 +243,7 @@ def test_completion_issues_a_verifiable_certificate_and_updates_the_current_titl
     with app.app_context():
         app_id = _complete_recognition()
         certificate = db.session.scalar(select(Certificate).where(Certificate.application_id == app_id))
-        year = dt.date.today().year
+        year = local_today().year
         assert certificate.number == f"粤职{year}R000001" and len(certificate.verification_code) == 8
         basic = db.session.scalar(select(BasicInfo).where(BasicInfo.user_id == user("demo_applicant").id))
         assert basic.current_title == "GC_4"
@@ -266,7 +267,7 @@ def test_completion_issues_a_verifiable_certificate_and_updates_the_current_titl
         fire(reissue, "approve", "demo_authority")
         new = db.session.scalar(select(Certificate).where(Certificate.application_id == reissue))
         assert new.original.number == number and new.original.status == CertificateStatus.replaced
-        assert new.number == f"粤职{dt.date.today().year}B000001" and new.title == "GC_4"
+        assert new.number == f"粤职{local_today().year}B000001" and new.title == "GC_4"
 
 
 def test_reissue_of_a_certificate_one_does_not_hold_is_refused(app):
