@@ -1,5 +1,6 @@
 """Settings read from the environment, with an embedded SQLite database by default."""
 import os
+import shutil
 from pathlib import Path
 
 from flask_appbuilder.const import AUTH_DB
@@ -100,6 +101,12 @@ FILE_ALLOWED_EXTENSIONS = ("pdf", "jpg", "jpeg", "png")
 # Per-file limits, checked after the content type has been sniffed from the bytes.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 5) * 1024 * 1024
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_KB", 1024) * 1024
+# An uploaded Word template (系统管理 › 文书模板) is refused above this size.
+DOCUMENT_TEMPLATE_MAX_BYTES = env_int("DOCUMENT_TEMPLATE_MAX_KB", 2048) * 1024
+
+# PDF of generated documents: LibreOffice in headless mode (README, "PDF output"); without it, Word only.
+SOFFICE_PATH = env_str("SOFFICE_PATH", shutil.which("soffice") or shutil.which("libreoffice"))
+PDF_TIMEOUT = env_int("PDF_TIMEOUT", 60)  # seconds one conversion may take
 
 # Largest page a list may show, whatever the URL asks for (FAB_NOTES 13).
 MAX_PAGE_SIZE = 100

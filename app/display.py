@@ -31,3 +31,11 @@ def install(app: Flask) -> None:
     app.jinja_env.globals["review_action_label"] = lambda action: str(REVIEW_ACTION_LABELS.get(action, action))
     app.jinja_env.globals["review_stage_label"] = lambda stage: str(REVIEW_STAGE_LABELS.get(stage, stage))
     app.jinja_env.globals["objection_status_label"] = lambda status: str(OBJECTION_STATUS_LABELS.get(status, status))
+
+    def pdf_status() -> dict:
+        """Whether the PDF links of documents work and, if not, why (shown beside them)."""
+        from app.documents import pdf
+        available, reason = pdf.status()
+        return {"available": available, "reason": reason}
+
+    app.jinja_env.globals["pdf_status"] = pdf_status

@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
-# System packages the tests need: the PostgreSQL server binaries (the tests start their own server).
+# System packages the tests need, each installed only when missing (runs as root in CI):
+# - the PostgreSQL server binaries (the tests start their own server);
+# - LibreOffice Writer without a GUI, a CJK font and pdftotext, for the PDF of generated documents.
 set -euo pipefail
+if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi
 have_pg() { command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; }
-if ! have_pg; then
-  if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi
+have_soffice() { command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1; }
+have_cjk_font() { fc-list :lang=zh 2>/dev/null | grep -q .; }
+missing=()
+have_pg || missing+=(postgresql)
+have_soffice || missing+=(libreoffice-writer-nogui)
+have_cjk_font || missing+=(fonts-wqy-zenhei)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 have_pg && echo "PostgreSQL server binaries: ok"
+have_soffice && echo "LibreOffice (PDF output): ok"
+have_cjk_font && echo "CJK font: ok"

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.documents import contexts
+from app.documents import contexts, versions
 from app.extensions import db
 from app.models import (
     AppState, Application, BasicInfo, BusinessType, Certificate, Education, Org, ReviewBatch, WorkExperience,
@@ -60,10 +60,30 @@ def for_application(application: Application) -> list[DocumentSpec]:
     return [spec for spec in APPLICATION_DOCUMENTS.values() if application.business_type in spec.types]
 
 
+def all_specs() -> list[DocumentSpec]:
+    """Every document the platform generates (each DocumentSpec defined in this module), in definition order."""
+    found: dict[str, DocumentSpec] = {}
+    for value in globals().values():
+        if isinstance(value, DocumentSpec):
+            found.setdefault(value.code, value)
+    return list(found.values())
+
+
+def by_code(code: str) -> DocumentSpec | None:
+    return next((spec for spec in all_specs() if spec.code == code), None)
+
+
+def shipped_template(spec: DocumentSpec) -> Path:
+    """The default template delivered with the platform."""
+    return TEMPLATES / spec.template
+
+
 def render(spec: DocumentSpec, context: dict) -> bytes:
-    """The filled document; values are XML-escaped, so a payload in a field stays text."""
-    template = DocxTemplate(TEMPLATES / spec.template)
-    template.render(context, autoescape=True)
+    """The filled document from the template in use (an administrator's version or the shipped default); values
+    are XML-escaped, so a payload in a field stays text."""
+    uploaded = versions.active_content(spec.code)
+    template = DocxTemplate(io.BytesIO(uploaded) if uploaded is not None else shipped_template(spec))
+    template.render(context, jinja_env=versions.environment())
     buffer = io.BytesIO()
     template.save(buffer)
     return buffer.getvalue()

@@ -27,6 +27,7 @@ from app.models.profile_review import (
     REVIEW_ACTION_LABELS, REVIEW_STAGE_LABELS, ProfileReview, ProfileReviewEvent, ReviewAction, ReviewStage,
 )
 from app.models.dictionary import DictItem, DictType
+from app.models.document_template import DocumentTemplateChoice, DocumentTemplateVersion
 from app.models.org import ORG_KIND_LABELS, ORG_STATUS_LABELS, Org, OrgKind, OrgStatus
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "CreditRecord",
     "CreditSubjectType",
     "ArchivedDocument",
+    "DocumentTemplateChoice",
+    "DocumentTemplateVersion",
     "OBJECTION_STATUS_LABELS",
     "Objection",
     "ObjectionStatus",

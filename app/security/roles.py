@@ -46,6 +46,7 @@ FLOW_CHART = "FlowChart"                   # 业务整体流程图, readable by 
 OPENAPI = "OpenApi"
 LOGIN_LOG = "LoginLog"
 PASSWORD_APPEAL = "PasswordAppeal"
+DOCUMENT_TEMPLATE = "DocumentTemplate"     # 文书模板: Admin only (Admin holds every permission)
 
 # Menu names (stable); their labels are translated where the menu is built.
 MENU_ORG_INFO = "Organisation"
@@ -64,6 +65,7 @@ MENU_REVIEW = "Review"
 MENU_PROFILE_REVIEWS = "Profile Reviews"
 MENU_LOGIN_LOG = "Login Log"
 MENU_PASSWORD_APPEALS = "Password Appeals"
+MENU_DOCUMENT_TEMPLATES = "Document Templates"  # 文书模板
 MENU_BUSINESS = "Online Business"          # 网上业务办理
 MENU_NEW_APPLICATION = "New Application"   # 业务申请
 MENU_TRACKING = "Business Tracking"        # 办理事项跟踪

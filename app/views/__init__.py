@@ -16,6 +16,7 @@ from app.views.password import PasswordView
 from app.views.recovery import RecoveryView
 from app.views.registration import RegistrationView
 from app.views.dictionary import DictItemView, DictTypeView
+from app.views.document_templates import DocumentTemplateView
 from app.views.flow_chart import FlowChartView
 from app.views.objection import ObjectionView
 from app.views.review_batch import ReviewBatchView
@@ -104,6 +105,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     )
     appbuilder.add_view(
         PasswordAppealView, r.MENU_PASSWORD_APPEALS, label=_l("Password appeals"), icon="fa-key",
+        category=r.MENU_SYSTEM,
+    )
+    appbuilder.add_view(
+        DocumentTemplateView, r.MENU_DOCUMENT_TEMPLATES, label=_l("Document templates"), icon="fa-file-word-o",
         category=r.MENU_SYSTEM,
     )
     register_account_pages(appbuilder)

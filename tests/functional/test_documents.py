@@ -326,7 +326,7 @@ def test_the_committee_office_downloads_the_publicity_list_of_its_own_batch(app,
     assert rows[1][1] == name and rows[1][4] == "高级工程师" and len(rows) == 2
     assert "公示名单" in text_of(response.data)
     assert browser_factory(app, "demo_committee").get(
-        f"/review-batches/show/{batch_id}").get_data(as_text=True).count(f"/review-batches/publicity-list/{batch_id}") == 1
+        f"/review-batches/show/{batch_id}").get_data(as_text=True).count(f'/review-batches/publicity-list/{batch_id}"') == 1
     assert browser_factory(app, "demo_applicant").get(f"/review-batches/publicity-list/{batch_id}").status_code in (302, 403)
     assert browser_factory(app, "demo_committee").get("/review-batches/publicity-list/999999").status_code == 404
     with app.app_context():
