@@ -12,6 +12,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
@@ -71,13 +72,35 @@ def _fields(doc: Document, pairs: list[tuple[str, str]], columns: int = 2) -> No
         label_cell.paragraphs[0].runs[0].bold = True
 
 
+# Columns holding a short number or mark get a narrow width; the others share what is left of the line.
+NARROW = {"序号", "份数", "本人排名", "代表作", "获奖排名", "获奖名次", "性别"}
+LINE_WIDTH_CM = 16.6  # A4 less the margins of _document()
+
+
+def _column_widths(headers: list[str], landscape: bool = False) -> list:
+    narrow = sum(1 for h in headers if h in NARROW)
+    total = 25.3 if landscape else LINE_WIDTH_CM
+    wide = (total - 1.5 * narrow) / max(len(headers) - narrow, 1)
+    return [Cm(1.5) if h in NARROW else Cm(wide) for h in headers]
+
+
 def _records(doc: Document, headers: list[str], loop: str, cells: list[str]) -> None:
-    """A table whose middle row repeats once per record (docxtpl `{%tr %}` rows)."""
+    """A table whose middle row repeats once per record (docxtpl `{%tr %}` rows); the header row repeats on
+    every page the table runs over."""
     table = doc.add_table(rows=4, cols=len(headers))
     table.style = "Table Grid"
+    table.autofit = False
+    for col, width in enumerate(_column_widths(headers)):
+        table.columns[col].width = width  # the grid, which LibreOffice reads
+        for row in table.rows:
+            row.cells[col].width = width  # the cells, which Word reads
     for col, header in enumerate(headers):
         table.cell(0, col).text = header
         table.cell(0, col).paragraphs[0].runs[0].bold = True
+    header_properties = table.rows[0]._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    header_properties.append(repeat)
     table.cell(1, 0).text = "{%tr for " + loop + " %}"
     for col, cell in enumerate(cells):
         table.cell(2, col).text = cell
