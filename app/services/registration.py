@@ -201,7 +201,7 @@ def create_for_unit(username: str, person: CleanPerson, unit_id: int, password: 
         country=person.country, must_change_password=True, password="!",
     )
     if password is not None:
-        passwords.set_initial_password(user, password)
+        passwords.set_initial_password(user, password, generated=True)
     db.session.add(user)
     db.session.flush()
     db.session.add(BasicInfo(user_id=user.id, unit_id=unit_id))

@@ -19,6 +19,7 @@ from app.services.imports import FileRejected, staging, workbook
 from app.services.workdays import local_time
 
 METHODS = ("index", "template", "upload", "errors", "commit")
+SHOWN_ERRORS = 300   # problems listed on the page; the error workbook has every one
 
 
 def _xlsx(data: bytes, filename: str) -> Response:
@@ -40,7 +41,8 @@ class ImportView(BaseView):
         return imports.KINDS[self.kind_code]
 
     def _page(self, template: str, **context):
-        return self.render_template(template, title=str(self.kind.title), kind=self.kind, **context)
+        return self.render_template(template, title=str(self.kind.title), kind=self.kind, shown_errors=SHOWN_ERRORS,
+                                    **context)
 
     @expose("/")
     @has_access

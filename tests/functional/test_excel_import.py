@@ -121,6 +121,8 @@ def org_rows():
          "张三", "020-12345678", "hr@one.example", "", "", "", "", None, "", None, None, "上级来自本文件前一行"],
         ["广东导入测试二号公司", "", "人事管理单位/法人单位", SECOND_USCC, SUPERVISOR_USCC, "", "", "", "", "", "停用",
          "", "", "", None, "", None, None, ""],
+        ["广东导入测试评委会", "", "评审委员会", "", f.AUTHORITY, "广东省", "", "", "", "", "", "广东省导入测试高级职称评审委员会",
+         "工程、经济", "副高级、正高级", 25, "粤职评备2026001", dt.date(2026, 1, 1), "2028-12-31", ""],
     ]
 
 
@@ -140,7 +142,8 @@ def test_org_import_mixed_rows_imports_nothing_then_the_corrected_file_imports_a
     labels = kind_labels(app)
     good = org_rows()
     for row in good:
-        row[2] = {"主管单位": labels[OrgKind.supervisor], "人事管理单位/法人单位": labels[OrgKind.unit]}[row[2]]
+        row[2] = {"主管单位": labels[OrgKind.supervisor], "人事管理单位/法人单位": labels[OrgKind.unit],
+                  "评审委员会": labels[OrgKind.committee]}[row[2]]
     bad = [list(row) for row in good] + [
         # duplicate name inside the file, an unknown parent, a wrong check character, a unit without a code
         ["广东导入测试一号公司", "", labels[OrgKind.unit], uscc("91440101MA5C33330"), f.SUPERVISOR_1] + [""] * 14,
@@ -149,18 +152,21 @@ def test_org_import_mixed_rows_imports_nothing_then_the_corrected_file_imports_a
          f.SUPERVISOR_1] + [""] * 14,
         ["广东导入测试五号公司", "", labels[OrgKind.unit], "", f.SUPERVISOR_1] + [""] * 14,
         ["广东导入测试六号公司", "", "不是类型", "", f.SUPERVISOR_1] + [""] * 14,
+        ["广东导入测试二号评委会", "", labels[OrgKind.committee], "", f.AUTHORITY, "", "", "", "", "", "", "",
+         "工程", "中级", 9, "粤职评备2026002", "2026-01-01", "2030-01-01", ""],
     ]
     before = count(app, Org)
     response = upload(admin, "orgs", xlsx(ORG_HEADERS, bad))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     errors = error_rows(page)
-    assert set(errors) == {5, 6, 7, 8, 9}, errors
-    assert "「名称」" in errors[5] and "第 3 行" in errors[5], errors[5]
-    assert "「上级机构」" in errors[6] and "不存在的上级" in errors[6]
-    assert "「统一社会信用代码」" in errors[7] and "校验" in errors[7]
-    assert "「统一社会信用代码」" in errors[8]
-    assert "「机构类型」" in errors[9]
+    assert set(errors) == {6, 7, 8, 9, 10, 11}, errors
+    assert "「名称」" in errors[6] and "第 3 行" in errors[6], errors[6]
+    assert "「上级机构」" in errors[7] and "不存在的上级" in errors[7]
+    assert "「统一社会信用代码」" in errors[8] and "校验" in errors[8]
+    assert "「统一社会信用代码」" in errors[9]
+    assert "「机构类型」" in errors[10]
+    assert "「备案有效期止」" in errors[11] and "3" in errors[11]
     assert count(app, Org) == before
     # A commit of the same file is refused and writes nothing either.
     response = admin.post("/imports/orgs/commit", {"token": token_of(page)})
@@ -169,8 +175,8 @@ def test_org_import_mixed_rows_imports_nothing_then_the_corrected_file_imports_a
 
     response = dry_run_and_commit(admin, "orgs", xlsx(ORG_HEADERS, good))
     assert response.status_code == 200
-    assert "3" in response.get_data(as_text=True) and "zp-import-done" in response.get_data(as_text=True)
-    assert count(app, Org) == before + 3
+    assert "已导入 4 行" in response.get_data(as_text=True)
+    assert count(app, Org) == before + 4
     with app.app_context():
         supervisor = f.org("广东导入测试主管局")
         one, two = f.org("广东导入测试一号公司"), f.org("广东导入测试二号公司")
@@ -179,9 +185,14 @@ def test_org_import_mixed_rows_imports_nothing_then_the_corrected_file_imports_a
         assert one.uscc == GOOD_UNIT_USCC and one.short_name == "导入一号" and one.contact_phone == "020-12345678"
         assert two.parent_id == supervisor.id
         assert two.status.value == "disabled"
+        committee = f.org("广东导入测试评委会")
+        assert committee.kind == OrgKind.committee and committee.member_count == 25
+        assert sorted(item.code for item in committee.series) == ["GC", "JJ"]
+        assert sorted(item.code for item in committee.levels) == ["4", "5"]
+        assert committee.filing_valid_until == dt.date(2028, 12, 31) and committee.region_code == "440000"
         db.session.remove()
     logs = import_logs(app, "import_commit")
-    assert [(log["outcome"], log["rows"]) for log in logs] == [("failure", 8), ("success", 3)]
+    assert [(log["outcome"], log["rows"]) for log in logs] == [("failure", 10), ("success", 4)]
     assert logs[-1]["target"] == "import:orgs"
 
 
@@ -491,7 +502,7 @@ def test_templates_of_every_kind_open_with_their_validations(app, browser_factor
         assert validated <= columns, (kind, columns)
         assert "说明" in workbook.sheetnames
     person_sheet = openpyxl.load_workbook(io.BytesIO(unit.get("/imports/persons/template").data))["个人账号"]
-    assert person_sheet["D2"].number_format == "@"
+    assert person_sheet.column_dimensions["D"].number_format == "@"
     formula = validations(person_sheet)["C"]
     assert "居民身份证" in formula
 

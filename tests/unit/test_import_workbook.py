@@ -112,7 +112,7 @@ def test_template_and_error_workbook_round_trip(app):
     formulas = {str(v.sqref)[0]: v.formula1 for v in sheet.data_validations.dataValidation}
     assert formulas["B"] == '"甲,乙"'
     assert formulas["F"] == "'lists'!$A$2:$A$81"
-    assert wb["lists"].sheet_state == "hidden" and sheet["F2"].number_format == "@"
+    assert wb["lists"].sheet_state == "hidden" and sheet.column_dimensions["F"].number_format == "@"
     assert wb["说明"]["A1"].value == "第一条说明"
     # The filled-in template is read back as it was written.
     sheet["A2"], sheet["B2"] = "甲公司", "甲"

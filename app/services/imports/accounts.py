@@ -56,7 +56,7 @@ def _issue_password(user, ctx: Context, name: str, extra: str = "") -> None:
     if not ctx.commit:
         return
     password = passwords.generate_initial()
-    passwords.set_initial_password(user, password)
+    passwords.set_initial_password(user, password, generated=True)
     ctx.issued.append(Issued(username=user.username, name=name, password=password, extra=extra))
 
 

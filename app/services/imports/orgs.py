@@ -9,6 +9,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import DictItem, DictType, Org, OrgKind, OrgStatus
 from app.models.org import ORG_KIND_LABELS, ORG_STATUS_LABELS
+from app.security import roles as r
 from app.services import dictionaries
 from app.services import orgs as org_rules
 from app.services.imports.runner import Context, ImportKind
@@ -90,7 +91,8 @@ class OrgImport(ImportKind):
         org.series = _items("title_series", values.get("series"))
         org.levels = _items("title_level", values.get("levels"))
         org.parent = parent
-        return org_rules.save(org, actor=ctx.actor, actor_is_admin=True, is_new=True)
+        is_admin = any(role.name == r.ADMIN for role in ctx.actor.roles)
+        return org_rules.save(org, actor=ctx.actor, actor_is_admin=is_admin, is_new=True)
 
 
 def _find_org(value: str) -> Org | None:

@@ -102,8 +102,14 @@ class Outcome:
     def error_rows(self) -> int:
         return len(self.errors)
 
-    def error_lines(self) -> list[tuple[int, str]]:
-        return [(number, message) for number in sorted(self.errors) for message in self.errors[number]]
+    def error_lines(self, limit: int | None = None) -> list[tuple[int, str]]:
+        """(row, message) in row order, at most `limit` of them."""
+        lines = [(number, message) for number in sorted(self.errors) for message in self.errors[number]]
+        return lines if limit is None else lines[:limit]
+
+    @property
+    def error_line_count(self) -> int:
+        return sum(len(messages) for messages in self.errors.values())
 
 
 def _duplicates(kind: ImportKind, rows: list[Row]) -> dict[int, list[str]]:

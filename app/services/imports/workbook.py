@@ -346,8 +346,8 @@ def template(columns: list[ImportColumn], sheet_title: str, notes: list[str], ex
         letter = get_column_letter(index)
         area = f"{letter}2:{letter}{last}"
         if column.as_text:
-            for row in range(2, min(last, 201) + 1):
-                sheet.cell(row=row, column=index).number_format = "@"
+            # A text column keeps 18-digit ID numbers and leading zeros as typed.
+            sheet.column_dimensions[letter].number_format = "@"
         if column.options is None:
             continue
         labels = [str(label) for _code, label in column.options()]
