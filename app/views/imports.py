@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import Response, abort, flash, g, make_response, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -116,7 +116,10 @@ class ImportView(BaseView):
             flash(_("Nothing was imported: some rows have errors now."), "danger")
             return self._page("imports/result.html", outcome=outcome, token=token, filename="")
         staging.discard(token)
-        return self._page("imports/done.html", outcome=outcome)
+        # The page holds the initial passwords: no cache may keep a copy.
+        response = make_response(self._page("imports/done.html", outcome=outcome))
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 class OrgImportView(ImportView):

@@ -393,6 +393,7 @@ def test_person_import_mixed_then_corrected_and_first_login_forces_a_change(app,
     assert (count(app, AppUser), count(app, BasicInfo)) == (before_users + 2, before_basic + 2)
     passwords = dict(re.findall(r"<tr><td>(imp_person\d)</td>.*?<code>([^<]+)</code>", page, re.S))
     assert set(passwords) == {"imp_person1", "imp_person2"} and "zp-print-passwords" in page
+    assert response.headers["Cache-Control"] == "no-store"
     with app.app_context():
         person = f.user("imp_person1")
         assert person.full_name == "赵一" and person.birth_date == dt.date(1988, 1, 1)
