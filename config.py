@@ -148,3 +148,9 @@ MAIL_USERNAME = env_str("MAIL_USERNAME")
 MAIL_PASSWORD = env_str("MAIL_PASSWORD")
 MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "zhiping@localhost")
 MAIL_TIMEOUT_SECONDS = env_int("MAIL_TIMEOUT_SECONDS", 10)
+
+# Excel imports (机构/工作人员/个人账号/字典值): the largest file and row count accepted, and how long an uploaded file
+# is kept between its dry run and the commit.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_KB", 5 * 1024) * 1024
+IMPORT_STAGING_MINUTES = env_int("IMPORT_STAGING_MINUTES", 60)

@@ -47,6 +47,10 @@ OPENAPI = "OpenApi"
 LOGIN_LOG = "LoginLog"
 PASSWORD_APPEAL = "PasswordAppeal"
 DOCUMENT_TEMPLATE = "DocumentTemplate"     # 文书模板: Admin only (Admin holds every permission)
+ORG_IMPORT = "OrgImport"                   # Excel imports (can_import), one permission per kind
+STAFF_IMPORT = "StaffImport"
+PERSON_IMPORT = "PersonImport"
+DICT_ITEM_IMPORT = "DictItemImport"
 
 # Menu names (stable); their labels are translated where the menu is built.
 MENU_ORG_INFO = "Organisation"
@@ -79,6 +83,10 @@ MENU_CERTIFICATES = "Certificates"         # 证书查询
 MENU_CREDIT = "Credit Management"          # 信用管理
 MENU_CREDIT_RECORDS = "Credit Records"     # 失信记录
 MENU_MY_CREDIT = "My Credit Records"       # 失信信息查看
+MENU_IMPORT_ORGS = "Import Organisations"
+MENU_IMPORT_STAFF = "Import Staff Accounts"
+MENU_IMPORT_PERSONS = "Import Persons"     # a unit's bulk personal accounts, in the organisation menu
+MENU_IMPORT_DICT_ITEMS = "Import Dictionary Items"
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,8 @@ _ORG_READER = on(MY_ORG, *READ, EXPORT) + on(ORG_STAFF, *READ, EXPORT)
 _ORG_KEEPER = _ORG_READER + on(MY_ORG, "can_edit")
 _ORG_MENUS = (MENU_ORG_INFO, MENU_MY_ORGS, MENU_ORG_STAFF)
 _DICTIONARY_KEEPER = on(DICT_TYPE, *READ, *WRITE, EXPORT) + on(DICT_ITEM, *READ, *WRITE, EXPORT)
-_DICTIONARY_MENUS = (MENU_BASIC_DATA, MENU_DICT_TYPES, MENU_DICT_ITEMS)
+_DICTIONARY_KEEPER += on(DICT_ITEM_IMPORT, "can_import")
+_DICTIONARY_MENUS = (MENU_BASIC_DATA, MENU_DICT_TYPES, MENU_DICT_ITEMS, MENU_IMPORT_DICT_ITEMS)
 _PROFILE_OWNER = (
     on(PROFILE, "can_read", "can_write") + on(PROFILE_RECORD, *READ, *WRITE) + on(PROFILE_FILE, "can_read")
     + on(PROFILE_API, "can_get", "can_post", "can_put", "can_delete") + on(OPENAPI, "can_get")
@@ -156,8 +165,10 @@ ROLES: dict[str, RoleSpec] = {
         RoleSpec(
             UNIT_REVIEWER,
             _l("Employer unit reviewer"),
-            grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + _OBJECTION_KEEPER,
-            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_OBJECTIONS,),
+            grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + _OBJECTION_KEEPER
+            + on(PERSON_IMPORT, "can_import"),
+            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_OBJECTIONS,)
+            + (MENU_IMPORT_PERSONS,),
         ),
         RoleSpec(
             COMMITTEE_OFFICE, _l("Review committee office"),

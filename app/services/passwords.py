@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
@@ -78,3 +79,32 @@ def change_password(user, old_password: str | None, new_password: str | None, co
         errors.add("new_password", _("The new password must differ from the current one."))
     errors.raise_if_any()
     set_password(user, new_password)
+
+
+INITIAL_ALPHABET_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz"   # no I, l, O, o: easy to read out
+INITIAL_ALPHABET_DIGITS = "23456789"
+INITIAL_SYMBOLS = "@#%+=?"
+
+
+def generate_initial(length: int = 12) -> str:
+    """A strong random first-login password that meets the policy (letters, digits and a symbol)."""
+    while True:
+        chars = [secrets.choice(INITIAL_ALPHABET_LETTERS) for _ in range(length - 3)]
+        chars += [secrets.choice(INITIAL_ALPHABET_DIGITS) for _ in range(2)] + [secrets.choice(INITIAL_SYMBOLS)]
+        secrets.SystemRandom().shuffle(chars)
+        password = "".join(chars)
+        if not policy_problems(password) and password[0] not in INITIAL_SYMBOLS:
+            return password
+
+
+# A generated initial password has about 70 bits of entropy and lives until the first login, so a lighter
+# key derivation than a chosen password's is safe, and keeps an import of thousands of accounts within a request.
+INITIAL_HASH_METHOD = "pbkdf2:sha256:20000"
+
+
+def set_initial_password(user, password: str, *, generated: bool = False) -> None:
+    """Store a password chosen for the user by staff or an import: it must be changed at the first login (S2)."""
+    user.password = (generate_password_hash(password, method=INITIAL_HASH_METHOD, salt_length=16)
+                     if generated else hash_password(password))
+    user.password_changed_at = None
+    user.must_change_password = True

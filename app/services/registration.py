@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import ErrorCollector, ValidationFailed
 from app.extensions import db
-from app.models import AppUser, Country, Gender, SecurityAnswer
+from app.models import AppUser, BasicInfo, Country, Gender, SecurityAnswer
 from app.security.roles import APPLICANT
 from app.services import audit, dictionaries, identity, passwords, security_questions
 
@@ -48,6 +48,23 @@ class RegistrationInput:
 
 
 @dataclass(frozen=True)
+class CleanPerson:
+    """A person's facts that passed every rule, with normalised values."""
+
+    id_type: str
+    id_number: str
+    last_name: str
+    first_name: str
+    gender: Gender
+    birth_date: dt.date
+    mobile: str
+    email: str
+    phone: str | None
+    qq: str | None
+    country: Country
+
+
+@dataclass(frozen=True)
 class CleanRegistration:
     """A registration that passed every rule, with normalised values."""
 
@@ -71,13 +88,33 @@ def validate(data: RegistrationInput, today: dt.date | None = None) -> CleanRegi
     """Check every field; raise ValidationFailed listing all problems by field name."""
     today = today or dt.date.today()
     errors = ErrorCollector()
-    username = (data.username or "").strip()
+    username = check_username(errors, data.username)
+    passwords.check_new_password(errors, data.password, data.confirm_password)
+
+    person = check_person(errors, data, today)
+    questions = _check_questions(errors, data.questions, data.answers)
+    if not data.consent:
+        errors.add("consent", _("Please read and accept the integrity commitment."))
+    errors.raise_if_any()
+    return CleanRegistration(username=username, password=data.password, questions=questions, **vars(person))
+
+
+def check_username(errors: ErrorCollector, username: str | None) -> str:
+    """An account name's format and uniqueness (any letter case); returns it trimmed."""
+    username = (username or "").strip()
     if not USERNAME_RE.match(username):
         errors.add("username", _("The account name must be 4 to 30 letters, digits or underscores."))
     elif username_taken(username):
         errors.add("username", _("This account name is already registered."))
-    passwords.check_new_password(errors, data.password, data.confirm_password)
+    return username
 
+
+def check_person(errors: ErrorCollector, data: RegistrationInput, today: dt.date) -> CleanPerson | None:
+    """The person's facts (证件, name, sex, birth date, country, contact): add each problem to `errors`.
+
+    Shared by the registration form and the bulk import of persons; None when any of them fails.
+    """
+    before = sum(len(messages) for messages in errors.errors.values())
     gender = _enum(Gender, data.gender)
     if gender is None:
         errors.add("gender", _("Please choose the sex."))
@@ -117,14 +154,11 @@ def validate(data: RegistrationInput, today: dt.date | None = None) -> CleanRegi
     qq = (data.qq or "").strip() or None
     if qq and not QQ_RE.match(qq):
         errors.add("qq", _("A QQ number has 5 to 12 digits."))
-    questions = _check_questions(errors, data.questions, data.answers)
-    if not data.consent:
-        errors.add("consent", _("Please read and accept the integrity commitment."))
-    errors.raise_if_any()
-    return CleanRegistration(
-        username=username, password=data.password, id_type=id_type, id_number=id_check.number,
-        last_name=name[:1], first_name=name[1:], gender=gender, birth_date=birth_date, mobile=mobile,
-        email=email, phone=phone, qq=qq, country=country, questions=questions,
+    if sum(len(messages) for messages in errors.errors.values()) > before:
+        return None
+    return CleanPerson(
+        id_type=id_type, id_number=id_check.number, last_name=name[:1], first_name=name[1:], gender=gender,
+        birth_date=birth_date, mobile=mobile, email=email, phone=phone, qq=qq, country=country,
     )
 
 
@@ -150,6 +184,28 @@ def create(clean: CleanRegistration) -> AppUser:
     except IntegrityError:
         db.session.rollback()
         raise _duplicate_failure(clean) from None
+    return user
+
+
+def create_for_unit(username: str, person: CleanPerson, unit_id: int, password: str | None) -> AppUser:
+    """An applicant account made by a unit's staff (bulk import), bound to the unit through its 基本信息.
+
+    The password is a first-login password (changed at the first sign-in); None leaves the account without a
+    usable password (a dry run). Flushed, not committed: the caller's transaction decides.
+    """
+    role = current_app.appbuilder.sm.find_role(APPLICANT)
+    user = AppUser(
+        username=username, first_name=person.first_name, last_name=person.last_name, email=person.email,
+        active=True, roles=[role], id_type=person.id_type, id_number=person.id_number, gender=person.gender,
+        birth_date=person.birth_date, mobile=person.mobile, phone=person.phone, qq=person.qq,
+        country=person.country, must_change_password=True, password="!",
+    )
+    if password is not None:
+        passwords.set_initial_password(user, password, generated=True)
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(BasicInfo(user_id=user.id, unit_id=unit_id))
+    db.session.flush()
     return user
 
 

@@ -18,6 +18,7 @@ from app.views.registration import RegistrationView
 from app.views.dictionary import DictItemView, DictTypeView
 from app.views.document_templates import DocumentTemplateView
 from app.views.flow_chart import FlowChartView
+from app.views.imports import DictItemImportView, OrgImportView, PersonImportView, StaffImportView
 from app.views.objection import ObjectionView
 from app.views.review_batch import ReviewBatchView
 from app.views.credit import CreditRecordView, MyCreditView
@@ -85,6 +86,10 @@ def register_views(appbuilder: AppBuilder) -> None:
         category=r.MENU_ORG_INFO,
     )
     appbuilder.add_view(
+        PersonImportView, r.MENU_IMPORT_PERSONS, label=_l("Import personal accounts"), icon="fa-upload",
+        category=r.MENU_ORG_INFO,
+    )
+    appbuilder.add_view(
         DictTypeView, r.MENU_DICT_TYPES, label=_l("Dictionaries"), icon="fa-book",
         category=r.MENU_BASIC_DATA, category_label=_l("Basic data"), category_icon="fa-database",
     )
@@ -93,8 +98,20 @@ def register_views(appbuilder: AppBuilder) -> None:
         category=r.MENU_BASIC_DATA,
     )
     appbuilder.add_view(
+        DictItemImportView, r.MENU_IMPORT_DICT_ITEMS, label=_l("Import dictionary values"), icon="fa-upload",
+        category=r.MENU_BASIC_DATA,
+    )
+    appbuilder.add_view(
         OrgAdminView, r.MENU_ORGS, label=_l("Organisations"), icon="fa-sitemap",
         category=r.MENU_SYSTEM, category_label=_l("System"), category_icon="fa-cogs",
+    )
+    appbuilder.add_view(
+        OrgImportView, r.MENU_IMPORT_ORGS, label=_l("Import organisations"), icon="fa-upload",
+        category=r.MENU_SYSTEM,
+    )
+    appbuilder.add_view(
+        StaffImportView, r.MENU_IMPORT_STAFF, label=_l("Import staff accounts"), icon="fa-upload",
+        category=r.MENU_SYSTEM,
     )
     appbuilder.add_view(
         OperationLogView, r.MENU_OPERATION_LOG, label=_l("Operation log"), icon="fa-history",
