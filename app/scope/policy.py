@@ -6,9 +6,9 @@ from typing import Callable
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from app.models import (
-    Achievement, AppState, Application, AppUser, Attachment, BasicInfo, Certificate, CreditRecord, Education, ExamScore,
-    Honour, MeetingRecusal, Objection, Org, Position, ProfileReview, ProfileReviewEvent, Publication, ReviewBatch,
-    Training, WorkExperience, batch_attendee, user_org,
+    Achievement, AppState, Application, AppUser, Attachment, BasicInfo, CePolicy, CeRecord, Certificate, CreditRecord,
+    Education, ExamScore, Honour, MeetingRecusal, Objection, Org, Position, ProfileReview, ProfileReviewEvent,
+    Publication, ReviewBatch, Training, WorkExperience, batch_attendee, user_org,
 )
 from app.scope.resolve import Scope, current_scope
 from app.security import roles as r
@@ -119,6 +119,21 @@ def _credit_records(scope: Scope) -> ColumnElement[bool]:
     if not scope.reaches_orgs:
         return own
     return or_(own, CreditRecord.recorder_org_id.in_(select(Org.id).where(org_clause(scope))))
+
+
+@register_policy(CePolicy)
+def _ce_policies(scope: Scope) -> ColumnElement[bool]:
+    # Configuration, not personal data: whoever holds the permission reads every region's requirement.
+    return true()
+
+
+@register_policy(CeRecord)
+def _ce_records(scope: Scope) -> ColumnElement[bool]:
+    # A person's own hours; staff those sent to units in their reach for recognition (a draft has no unit yet).
+    own = CeRecord.user_id == scope.user_id if scope.user_id else false()
+    if not scope.reaches_orgs:
+        return own
+    return or_(own, CeRecord.unit_id.in_(select(Org.id).where(org_clause(scope))))
 
 
 @register_policy(ProfileReview)

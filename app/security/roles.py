@@ -35,6 +35,7 @@ PROFILE_REVIEW = "ProfileReview"
 PROFILE_API = "ProfileApi"
 MY_CERTIFICATE = "MyCertificate"
 CERTIFICATE = "Certificate"                # 证书查询: certificates issued within the staff member's scope
+CE_POLICY = "CePolicy"                     # 继续教育学时要求: the administrator's configuration
 CREDIT_RECORD = "CreditRecord"             # 信用管理: the authority's 失信记录
 MY_CREDIT_RECORD = "MyCreditRecord"        # 失信信息查看: the records about oneself
 APPLICATION_API = "ApplicationApi"
@@ -80,6 +81,7 @@ MENU_DONE = "Applications Done"            # 已办
 MENU_BATCHES = "Review Batches"            # 评审批次
 MENU_OBJECTIONS = "Publicity Objections"   # 公示异议
 MENU_CERTIFICATES = "Certificates"         # 证书查询
+MENU_CE_POLICIES = "CE Requirements"      # 继续教育学时要求
 MENU_CREDIT = "Credit Management"          # 信用管理
 MENU_CREDIT_RECORDS = "Credit Records"     # 失信记录
 MENU_MY_CREDIT = "My Credit Records"       # 失信信息查看
@@ -152,9 +154,10 @@ ROLES: dict[str, RoleSpec] = {
             _l("HRSS authority officer"),
             grants=_ORG_KEEPER + _DICTIONARY_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER
             + on(REVIEW_BATCH, *READ, EXPORT) + on(OBJECTION, *READ, EXPORT)
-            + on(CREDIT_RECORD, *READ, "can_add", "can_end", EXPORT) + on(CERTIFICATE, "can_revoke"),
+            + on(CREDIT_RECORD, *READ, "can_add", "can_end", EXPORT) + on(CERTIFICATE, "can_revoke")
+            + on(CE_POLICY, *READ, EXPORT),
             menus=_ORG_MENUS + _DICTIONARY_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS
-            + (MENU_BATCHES, MENU_OBJECTIONS, MENU_CREDIT, MENU_CREDIT_RECORDS),
+            + (MENU_BATCHES, MENU_OBJECTIONS, MENU_CREDIT, MENU_CREDIT_RECORDS, MENU_CE_POLICIES),
         ),
         RoleSpec(
             SUPERVISOR_REVIEWER,

@@ -21,6 +21,7 @@ from app.views.flow_chart import FlowChartView
 from app.views.imports import DictItemImportView, OrgImportView, PersonImportView, StaffImportView
 from app.views.objection import ObjectionView
 from app.views.review_batch import ReviewBatchView
+from app.views.ce_policy import CePolicyView
 from app.views.credit import CreditRecordView, MyCreditView
 from app.views.certificate import CertificateVerifyView, CertificateView, MyCertificateView
 from app.views.org import MyOrgView, OrgAdminView
@@ -95,6 +96,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     )
     appbuilder.add_view(
         DictItemView, r.MENU_DICT_ITEMS, label=_l("Dictionary values"), icon="fa-list",
+        category=r.MENU_BASIC_DATA,
+    )
+    appbuilder.add_view(
+        CePolicyView, r.MENU_CE_POLICIES, label=_l("Continuing-education requirements"), icon="fa-graduation-cap",
         category=r.MENU_BASIC_DATA,
     )
     appbuilder.add_view(

@@ -1,0 +1,102 @@
+"""Continuing education (继续教育, SPEC §6): the hours a person earns, and the yearly requirement they are held to."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, DateTime, Enum, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.mixins import TimestampMixin, VersionedMixin
+
+
+class CeRecordStatus(enum.Enum):
+    """申报记录状态 of seed 002: 草稿 → 送审 → 审核通过 / 退回 / 不通过."""
+
+    draft = "draft"
+    submitted = "submitted"
+    approved = "approved"
+    returned = "returned"
+    rejected = "rejected"
+
+
+CE_RECORD_STATUS_LABELS = {
+    CeRecordStatus.draft: _l("Draft"),
+    CeRecordStatus.submitted: _l("Sent for review"),
+    CeRecordStatus.approved: _l("Approved"),
+    CeRecordStatus.returned: _l("Returned"),
+    CeRecordStatus.rejected: _l("Not approved"),
+}
+
+
+class CeSource(enum.Enum):
+    """Where the hours come from: the person's own claim, or a class the provider marked completed (结业)."""
+
+    claim = "claim"
+    training_class = "training_class"
+
+
+class CeRecord(TimestampMixin, VersionedMixin, Model):
+    """继续教育记录: one course a person took, the hours claimed and the hours the unit recognised."""
+
+    __tablename__ = "ce_record"
+    __table_args__ = (
+        Index("ix_ce_record_person_year", "user_id", "year", "status"),
+        Index("ix_ce_record_unit_queue", "unit_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)  # 培训年度: the year the study ended
+    course_type: Mapped[str] = mapped_column(String(20), nullable=False)  # dictionary course_type
+    course_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    learning_form: Mapped[str | None] = mapped_column(String(20))  # dictionary learning_form
+    provider_name: Mapped[str] = mapped_column(String(100), nullable=False)  # 施教机构
+    start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    end_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    claimed_hours: Mapped[Decimal] = mapped_column(Numeric(6, 1), nullable=False)  # 拟申报学时
+    recognised_hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))  # 认定学时
+    status: Mapped[CeRecordStatus] = mapped_column(
+        Enum(CeRecordStatus, name="ce_record_status", native_enum=False, length=10), nullable=False,
+        default=CeRecordStatus.draft,
+    )
+    source: Mapped[CeSource] = mapped_column(
+        Enum(CeSource, name="ce_source", native_enum=False, length=16), nullable=False, default=CeSource.claim
+    )
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"))  # the unit that reviews it (法人单位)
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id", ondelete="SET NULL"))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    review_comment: Mapped[str | None] = mapped_column(String(500))
+
+    user = relationship("AppUser", foreign_keys=[user_id])
+    unit = relationship("Org")
+    reviewer = relationship("AppUser", foreign_keys=[reviewer_id])
+
+
+class CePolicy(TimestampMixin, Model):
+    """继续教育学时要求 for a region from a year on (a later year's row replaces it); no region: the national rule."""
+
+    __tablename__ = "ce_policy"
+    __table_args__ = (UniqueConstraint("region_code", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str | None] = mapped_column(String(32))  # dictionary region; empty = nationwide
+    year: Mapped[int] = mapped_column(Integer, nullable=False)  # in force from this 培训年度
+    min_total: Mapped[Decimal] = mapped_column(Numeric(6, 1), nullable=False, default=Decimal(90))
+    # 专业科目 (专业课 and 个人选修课) at least numerator/denominator of the total; kept as a fraction to stay exact.
+    professional_share_numerator: Mapped[int] = mapped_column(Integer, nullable=False, default=2)
+    professional_share_denominator: Mapped[int] = mapped_column(Integer, nullable=False, default=3)
+    min_public: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    min_professional: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    min_elective: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    hours_per_day: Mapped[Decimal] = mapped_column(Numeric(4, 1), nullable=False, default=Decimal(8))
+    minutes_per_hour: Mapped[int] = mapped_column(Integer, nullable=False, default=45)
+    basis: Mapped[str | None] = mapped_column(String(200))  # the rule it comes from, e.g. 人社部令第25号
+
+    def __str__(self) -> str:
+        return f"{self.region_code or '全国'} {self.year}"
