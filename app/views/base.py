@@ -32,6 +32,16 @@ def _int_arg(name: str) -> int | None:
         return None
 
 
+def flash_failure(error: Exception) -> None:
+    """Show a refused operation's messages: each field message of a ValidationFailed, or the DomainError's text."""
+    if isinstance(error, ValidationFailed):
+        for messages in error.errors.values():
+            for message in messages:
+                flash(message, "danger")
+    else:
+        flash(str(error), "danger")
+
+
 class SafeCrudMixin(ListExportMixin):
     """Bounded pages, validated sort/filter arguments, rule errors shown on the fields, and 导出Excel."""
 
@@ -201,6 +211,13 @@ class ScopedModelView(SafeModelView):
         if item is None:
             abort(404)
         return item
+
+    def _show_with(self, pk, **extra):
+        """The detail page of one scoped row, with the row and `extra` given to the template by name."""
+        item = self._scoped_item(pk)
+        return self.render_template(self.show_template, pk=item.id, title=self.show_title,
+                                    widgets=self._show(item.id), related_views=self._related_views,
+                                    item=item, **extra)
 
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):

@@ -18,7 +18,7 @@ from app.scope.filters import OwnRowsFilter, ScopeFilter
 from app.security import roles as r
 from app.services import certificates, credit, dictionaries
 from app.views import documents
-from app.views.base import ScopedModelView
+from app.views.base import ScopedModelView, flash_failure
 from app.views.credit import authority_org
 from app.views.fields import dict_formatter, enum_formatter
 
@@ -121,10 +121,7 @@ class CertificateView(ScopedModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        record = self._scoped_item(pk)
-        return self.render_template(self.show_template, pk=record.id, title=self.show_title,
-                                    widgets=self._show(record.id), related_views=self._related_views,
-                                    certificate=record, valid=record.status == CertificateStatus.valid)
+        return self._show_with(pk)
 
     @expose("/revoke/<int:pk>", methods=["POST"])
     @has_access
@@ -137,10 +134,7 @@ class CertificateView(ScopedModelView):
             db.session.commit()
         except (DomainError, ValidationFailed) as error:
             db.session.rollback()
-            messages = [m for ms in error.errors.values() for m in ms] if isinstance(error, ValidationFailed) \
-                else [str(error)]
-            for message in messages:
-                flash(message, "danger")
+            flash_failure(error)
         else:
             flash(_("The certificate has been revoked.") if created is None else
                   _("The certificate has been revoked and a breach-of-trust record created."), "success")

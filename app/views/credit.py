@@ -15,7 +15,7 @@ from app.models import CREDIT_SUBJECT_LABELS, CreditRecord, OrgKind
 from app.scope.filters import OwnCreditFilter
 from app.security import roles as r
 from app.services import audit, credit
-from app.views.base import ScopedModelView
+from app.views.base import ScopedModelView, flash_failure
 from app.views.fields import enum_formatter
 
 LABELS = {
@@ -68,10 +68,7 @@ class CreditRecordView(ScopedModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        record = self._scoped_item(pk)
-        return self.render_template(self.show_template, pk=record.id, title=self.show_title,
-                                    widgets=self._show(record.id), related_views=self._related_views,
-                                    credit_record=record)
+        return self._show_with(pk)
 
     def validate_item(self, item, is_new):
         credit.prepare(item, g.user, authority_org(g.user))
@@ -91,10 +88,7 @@ class CreditRecordView(ScopedModelView):
             db.session.commit()
         except (DomainError, ValidationFailed) as error:
             db.session.rollback()
-            messages = [m for ms in error.errors.values() for m in ms] if isinstance(error, ValidationFailed) \
-                else [str(error)]
-            for message in messages:
-                flash(message, "danger")
+            flash_failure(error)
         else:
             flash(_("The record has been ended."), "success")
         return redirect(url_for(".show", pk=pk))

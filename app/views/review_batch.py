@@ -22,21 +22,12 @@ from app.scope.resolve import current_scope
 from app.security import roles as r
 from app.services import dictionaries
 from app.services.audit import client_ip
-from app.views.base import ScopedModelView
+from app.views.base import ScopedModelView, flash_failure
 from app.views.documents import send_docx
 from app.views.fields import DictSelectField, dict_formatter
 from app.workflow import batches, engine, meeting
 
 MEETING_EVENTS = ("meeting_pass", "meeting_fail")
-
-
-def _flash_failure(error: Exception) -> None:
-    if isinstance(error, ValidationFailed):
-        for messages in error.errors.values():
-            for message in messages:
-                flash(message, "danger")
-    else:
-        flash(str(error), "danger")
 
 
 class ReviewBatchView(ScopedModelView):
@@ -150,7 +141,7 @@ class ReviewBatchView(ScopedModelView):
             meeting.set_attendance(batch, experts)
         except DomainError as error:
             db.session.rollback()
-            _flash_failure(error)
+            flash_failure(error)
         else:
             flash(_("The attendance was recorded: %(present)d of %(members)d members present.",
                     present=len(experts), members=batch.member_count or 0), "success")
@@ -179,7 +170,7 @@ class ReviewBatchView(ScopedModelView):
             meeting.record_votes(batch, application, entered)
         except DomainError as error:
             db.session.rollback()
-            _flash_failure(error)
+            flash_failure(error)
         else:
             flash(_("%(count)d vote(s) recorded.", count=len(entered)), "success")
         return redirect(url_for(".meeting", pk=pk, _anchor=f"candidate-{application.id}"))
@@ -198,7 +189,7 @@ class ReviewBatchView(ScopedModelView):
             meeting.recuse(batch, application, expert, request.form.get("reason", ""))
         except DomainError as error:
             db.session.rollback()
-            _flash_failure(error)
+            flash_failure(error)
         else:
             flash(_("The recusal was recorded."), "success")
         return redirect(url_for(".meeting", pk=pk, _anchor=f"candidate-{application.id}"))
@@ -216,7 +207,7 @@ class ReviewBatchView(ScopedModelView):
                          reason=request.form.get("reason", ""), ip=client_ip())
         except (DomainError, ValidationFailed) as error:
             db.session.rollback()
-            _flash_failure(error)
+            flash_failure(error)
         else:
             flash(_("The meeting result was recorded."), "success")
         return redirect(url_for(".meeting", pk=pk, _anchor=f"candidate-{application.id}"))
