@@ -15,7 +15,10 @@ from app.models.objection import OBJECTION_STATUS_LABELS, Objection, ObjectionSt
 from app.models.review_meeting import (
     VOTE_CHOICE_LABELS, MeetingRecusal, MeetingVote, ReviewBatch, VoteChoice, batch_attendee,
 )
-from app.models.ce import CE_RECORD_STATUS_LABELS, CePolicy, CeRecord, CeRecordStatus, CeSource
+from app.models.ce import (
+    BINDING_STATUS_LABELS, CE_RECORD_STATUS_LABELS, BindingStatus, CePolicy, CeRecord, CeRecordEvent, CeRecordStatus,
+    CeSource, UnitBinding,
+)
 from app.models.credit import CREDIT_SUBJECT_LABELS, CreditRecord, CreditSubjectType
 from app.models.certificate import CERTIFICATE_STATUS_LABELS, Certificate, CertificateCounter, CertificateStatus
 from app.models.profile import (
@@ -32,6 +35,10 @@ from app.models.document_template import DocumentTemplateChoice, DocumentTemplat
 from app.models.org import ORG_KIND_LABELS, ORG_STATUS_LABELS, Org, OrgKind, OrgStatus
 
 __all__ = [
+    "BINDING_STATUS_LABELS",
+    "BindingStatus",
+    "CeRecordEvent",
+    "UnitBinding",
     "CE_RECORD_STATUS_LABELS",
     "CePolicy",
     "CeRecord",

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, DateTime, Enum, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Date, DateTime, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.mixins import TimestampMixin, VersionedMixin
+from app.models.mixins import TimestampMixin, VersionedMixin, utcnow
 
 
 class CeRecordStatus(enum.Enum):
@@ -76,6 +77,81 @@ class CeRecord(TimestampMixin, VersionedMixin, Model):
     user = relationship("AppUser", foreign_keys=[user_id])
     unit = relationship("Org")
     reviewer = relationship("AppUser", foreign_keys=[reviewer_id])
+    events = relationship("CeRecordEvent", back_populates="record", order_by="CeRecordEvent.id",
+                          cascade="all, delete-orphan", passive_deletes=True)
+
+
+class CeRecordEvent(Model):
+    """One step in a CE record's life (送审, 审核通过, 退回, 不通过, 结业 ...): who, when, hours and reason."""
+
+    __tablename__ = "ce_record_event"
+    __table_args__ = (Index("ix_ce_record_event_record", "record_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("ce_record.id", ondelete="CASCADE"), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    action: Mapped[str] = mapped_column(String(20), nullable=False)
+    from_status: Mapped[str | None] = mapped_column(String(10))
+    to_status: Mapped[str] = mapped_column(String(10), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    actor_org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"))
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    record = relationship("CeRecord", back_populates="events")
+    actor = relationship("AppUser", lazy="joined")
+    actor_org = relationship("Org", lazy="joined")
+
+
+class BindingStatus(enum.Enum):
+    """A person's tie to a 法人单位 (seed 002 与法人单位绑定关系): asked, confirmed, refused or ended."""
+
+    pending = "pending"
+    confirmed = "confirmed"
+    rejected = "rejected"
+    ended = "ended"
+
+
+BINDING_STATUS_LABELS = {
+    BindingStatus.pending: _l("Awaiting the unit's confirmation"),
+    BindingStatus.confirmed: _l("Binding confirmed"),
+    BindingStatus.rejected: _l("Binding refused"),
+    BindingStatus.ended: _l("Binding ended"),
+}
+
+# At most one binding per person is pending or confirmed; the partial index makes that hold under concurrency.
+_LIVE_BINDING = "status IN ('pending', 'confirmed')"
+
+
+class UnitBinding(TimestampMixin, VersionedMixin, Model):
+    """单位绑定: the 法人单位 a person asks to belong to, which reviews their CE claims once it confirms."""
+
+    __tablename__ = "unit_binding"
+    __table_args__ = (
+        Index("uq_unit_binding_live", "user_id", unique=True,
+              sqlite_where=sa_text(_LIVE_BINDING), postgresql_where=sa_text(_LIVE_BINDING)),
+        Index("ix_unit_binding_unit_status", "unit_id", "status", "requested_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org.id"), nullable=False)
+    status: Mapped[BindingStatus] = mapped_column(
+        Enum(BindingStatus, name="binding_status", native_enum=False, length=10), nullable=False,
+        default=BindingStatus.pending,
+    )
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(String(500))  # why it was refused or ended
+
+    user = relationship("AppUser", foreign_keys=[user_id])
+    unit = relationship("Org", lazy="joined")
+    decided_by = relationship("AppUser", foreign_keys=[decided_by_id])
+
+    @property
+    def status_label(self) -> str:
+        return str(BINDING_STATUS_LABELS[self.status])
 
 
 class CePolicy(TimestampMixin, Model):
