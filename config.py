@@ -124,6 +124,8 @@ PUBLICITY_WORKDAYS = env_int("PUBLICITY_WORKDAYS", 5)
 # Working days each review level has to handle an application that reached it (the 待办 inbox's due date).
 REVIEW_DUE_WORKDAYS = env_int("REVIEW_DUE_WORKDAYS", 10)
 CERTIFICATE_NUMBER_PATTERN = env_str("CERTIFICATE_NUMBER_PATTERN", "粤职{year}{kind}{seq:06d}")
+# 继续教育证书号 of a 培训年度: its own counter and pattern ({kind} is "JX").
+CE_CERTIFICATE_NUMBER_PATTERN = env_str("CE_CERTIFICATE_NUMBER_PATTERN", "粤继教{year}{seq:07d}")
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "Demo@2026zp")
 

@@ -323,10 +323,44 @@ def certificate() -> Document:
     return doc
 
 
+def ce_certificate() -> Document:
+    """继续教育证书 of one 培训年度 (seed 002 §3.3.4), printed landscape."""
+    doc = _document(landscape=True)
+    _title(doc, "专业技术人员继续教育证书", size=24)
+    doc.add_paragraph()
+    _fields(doc, [("姓名", "{{ name }}"), ("证件号码", "{{ id_number }}"), ("培训年度", "{{ year }}"),
+                  ("专业系列", "{{ series }}"), ("证书编号", "{{ number }}"), ("验证码", "{{ code }}")], columns=3)
+    doc.add_paragraph()
+    table = doc.add_table(rows=3, cols=8)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for first, title in ((0, "公需课目"), (2, "专业课目"), (4, "个人选修课目")):
+        merged = table.cell(0, first).merge(table.cell(0, first + 1))
+        merged.text = title
+        table.cell(1, first).text, table.cell(1, first + 1).text = "门数", "学时"
+    for col, title in ((6, "总学时"), (7, "年度认证情况")):
+        table.cell(0, col).merge(table.cell(1, col)).text = title
+    values = ["public_courses", "public_hours", "professional_courses", "professional_hours",
+              "elective_courses", "elective_hours", "total_hours", "verdict"]
+    for col, key in enumerate(values):
+        table.cell(2, col).text = "{{ " + key + " }}"
+    for row in table.rows[:2]:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                for run in paragraph.runs:
+                    run.bold = True
+    doc.add_paragraph()
+    doc.add_paragraph("以上学时经所在单位审核认定，依据{{ basis }}核定年度认证情况。")
+    doc.add_paragraph("查验方式：登录{{ verify_url }}，输入证书编号和验证码。")
+    doc.add_paragraph("{{ authority }}\n{{ issued_on }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    return doc
+
+
 TEMPLATES = {
     "material_list": material_list, "recognition_form": recognition_form, "evaluation_form": evaluation_form,
     "confirmation_form": confirmation_form, "recommendation_form": recommendation_form, "audit_form": audit_form,
-    "publicity_list": publicity_list, "certificate": certificate,
+    "publicity_list": publicity_list, "certificate": certificate, "ce_certificate": ce_certificate,
 }
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from app.display import display
 from app.models import (
     ASSESSMENT_LABELS, BUSINESS_TYPE_LABELS, GENDER_LABELS, PUBLICATION_KIND_LABELS, Achievement, AchievementCategory,
-    Application, BasicInfo, Certificate, Education, Org, Publication, PublicationKind, ReviewBatch, WorkExperience,
+    Application, BasicInfo, CeCertificate, Certificate, Education, Org, Publication, PublicationKind, ReviewBatch, WorkExperience,
 )
 from app.services import dictionaries
 from app.workflow.forms import FORMS
@@ -78,6 +78,27 @@ def certificate(record: Certificate, verify_url: str) -> dict:
         "issued_on": f"{record.issued_on.year}年{record.issued_on.month}月{record.issued_on.day}日",
         "number": record.number, "code": record.verification_code, "verify_url": verify_url,
     }
+
+
+def ce_certificate(record: CeCertificate, verify_url: str, authority: str, basis: str) -> dict:
+    """继续教育证书 of one 培训年度: 门数 and 学时 by course type, the total and 年度认证情况."""
+    holder = record.holder
+    hours = {key: _hours(getattr(record, key)) for key in
+             ("public_hours", "professional_hours", "elective_hours", "total_hours")}
+    return hours | {
+        "name": record.holder_name, "id_number": holder.id_number if holder else "", "year": str(record.year),
+        "series": dictionaries.label("title_series", record.series) if record.series else "",
+        "public_courses": record.public_courses, "professional_courses": record.professional_courses,
+        "elective_courses": record.elective_courses, "verdict": "达标" if record.compliant else "未达标",
+        "number": record.number, "code": record.verification_code, "verify_url": verify_url,
+        "authority": authority, "basis": basis or "继续教育学时要求",
+        "issued_on": f"{record.issued_on.year}年{record.issued_on.month}月{record.issued_on.day}日",
+    }
+
+
+def _hours(value) -> str:
+    """30.0 → "30", 7.5 → "7.5"."""
+    return f"{value.normalize():f}" if value is not None else ""
 
 
 def _form_labels(application: Application) -> dict:

@@ -14,10 +14,10 @@ from sqlalchemy.orm import selectinload
 from app.documents import contexts, versions
 from app.extensions import db
 from app.models import (
-    AppState, Application, BasicInfo, BusinessType, Certificate, Education, Org, ReviewBatch, WorkExperience,
+    AppState, Application, BasicInfo, BusinessType, CeCertificate, Certificate, Education, Org, OrgKind, ReviewBatch, WorkExperience,
 )
 from app.services.workdays import local_today
-from app.workflow import meeting
+from app.workflow import ce_compliance, meeting
 from app.workflow.forms import WITH_MATERIALS, WITH_RECORDS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -51,6 +51,7 @@ RECOMMENDATION_FORM = DocumentSpec("recommendation_form", _l("Professional quali
 AUDIT_FORM = DocumentSpec("audit_form", _l("Professional achievements audit form"), "audit_form.docx", WITH_RECORDS)
 PUBLICITY_LIST = DocumentSpec("publicity_list", _l("Publicity list of evaluation results"), "publicity_list.docx")
 CERTIFICATE = DocumentSpec("certificate", _l("Professional title certificate"), "certificate.docx")
+CE_CERTIFICATE = DocumentSpec("ce_certificate", _l("Continuing education certificate"), "ce_certificate.docx")
 APPLICATION_DOCUMENTS = {spec.code: spec for spec in (EVALUATION_FORM, RECOMMENDATION_FORM, AUDIT_FORM,
                                                       RECOGNITION_FORM, CONFIRMATION_FORM, MATERIAL_LIST)}
 
@@ -127,3 +128,14 @@ def publicity_list_document(batch: ReviewBatch) -> bytes:
 
 def certificate_document(record: Certificate) -> bytes:
     return render(CERTIFICATE, contexts.certificate(record, url_for("CertificateVerifyView.index", _external=True)))
+
+
+def ce_certificate_document(record: CeCertificate) -> bytes:
+    """继续教育证书: signed by the authority above the holder's unit, under the requirement of that year."""
+    unit_id = ce_compliance.person_unit_id(record.holder_id)
+    unit = db.session.get(Org, unit_id) if unit_id else None
+    authority = next((org.name for org in reversed(unit.ancestors()) if org.kind == OrgKind.authority), "") \
+        if unit else ""
+    policy = ce_compliance.policy_for(ce_compliance.unit_region(unit), record.year)
+    return render(CE_CERTIFICATE, contexts.ce_certificate(
+        record, url_for("CertificateVerifyView.index", _external=True), authority, policy.basis if policy else ""))

@@ -165,3 +165,13 @@ def certificate() -> dict:
             "body": "广东省工程技术人才职称评审委员会", "authority": "广东省人力资源和社会保障厅",
             "issued_on": "2026年6月30日", "number": "GD2026-GJ-000123", "code": "8KQ2M7XP",
             "verify_url": "https://zhiping.example.gov.cn/verify/"}
+
+
+@sample("ce_certificate")
+def ce_certificate() -> dict:
+    return {"name": "王小明", "id_number": "44010619850601123X", "year": "2025", "series": "工程技术",
+            "public_courses": 2, "public_hours": "30", "professional_courses": 3, "professional_hours": "42",
+            "elective_courses": 1, "elective_hours": "18", "total_hours": "90", "verdict": "达标",
+            "number": "粤继教20250000123", "code": "8KQ2M7XP", "verify_url": "https://zhiping.example.gov.cn/verify/",
+            "authority": "广东省人力资源和社会保障厅", "basis": "广东省专业技术人员继续教育规定（2021）",
+            "issued_on": "2026年1月15日"}

@@ -16,7 +16,7 @@ from app.models.review_meeting import (
     VOTE_CHOICE_LABELS, MeetingRecusal, MeetingVote, ReviewBatch, VoteChoice, batch_attendee,
 )
 from app.models.ce import (
-    BINDING_STATUS_LABELS, CE_RECORD_STATUS_LABELS, BindingStatus, CePolicy, CeRecord, CeRecordEvent, CeRecordStatus,
+    BINDING_STATUS_LABELS, CE_RECORD_STATUS_LABELS, BindingStatus, CeCertificate, CePolicy, CeRecord, CeRecordEvent, CeRecordStatus,
     CeSource, UnitBinding,
 )
 from app.models.credit import CREDIT_SUBJECT_LABELS, CreditRecord, CreditSubjectType
@@ -37,6 +37,7 @@ from app.models.org import ORG_KIND_LABELS, ORG_STATUS_LABELS, Org, OrgKind, Org
 __all__ = [
     "BINDING_STATUS_LABELS",
     "BindingStatus",
+    "CeCertificate",
     "CeRecordEvent",
     "UnitBinding",
     "CE_RECORD_STATUS_LABELS",

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, DateTime, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.models.certificate import CertificateStatus
 from app.models.mixins import TimestampMixin, VersionedMixin, utcnow
 
 
@@ -77,6 +78,7 @@ class CeRecord(TimestampMixin, VersionedMixin, Model):
     user = relationship("AppUser", foreign_keys=[user_id])
     unit = relationship("Org")
     reviewer = relationship("AppUser", foreign_keys=[reviewer_id])
+    attachment = relationship("Attachment")
     events = relationship("CeRecordEvent", back_populates="record", order_by="CeRecordEvent.id",
                           cascade="all, delete-orphan", passive_deletes=True)
 
@@ -176,3 +178,42 @@ class CePolicy(TimestampMixin, Model):
 
     def __str__(self) -> str:
         return f"{self.region_code or '全国'} {self.year}"
+
+
+class CeCertificate(Model):
+    """继续教育证书 of one 培训年度 (seed 002 §3.3.4): the year's figures as they stood when it was printed.
+
+    Printing again after the recognised hours changed issues a new number and marks the old one replaced, so a
+    printed certificate never silently disagrees with its verification.
+    """
+
+    __tablename__ = "ce_certificate"
+    __table_args__ = (
+        Index("uq_ce_certificate_valid", "holder_id", "year", unique=True,
+              sqlite_where=sa_text("status = 'valid'"), postgresql_where=sa_text("status = 'valid'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    verification_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="RESTRICT"), nullable=False, index=True)
+    holder_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    series: Mapped[str | None] = mapped_column(String(20))  # 专业系列 of the holder's profile
+    public_courses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    public_hours: Mapped[Decimal] = mapped_column(Numeric(6, 1), nullable=False, default=Decimal(0))
+    professional_courses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    professional_hours: Mapped[Decimal] = mapped_column(Numeric(6, 1), nullable=False, default=Decimal(0))
+    elective_courses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    elective_hours: Mapped[Decimal] = mapped_column(Numeric(6, 1), nullable=False, default=Decimal(0))
+    total_hours: Mapped[Decimal] = mapped_column(Numeric(7, 1), nullable=False, default=Decimal(0))
+    compliant: Mapped[bool] = mapped_column(Boolean, nullable=False)  # 年度认证情况: 达标 / 未达标
+    issued_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    status: Mapped[CertificateStatus] = mapped_column(
+        Enum(CertificateStatus, name="certificate_status", native_enum=False, length=10),
+        nullable=False, default=CertificateStatus.valid,
+    )
+    original_id: Mapped[int | None] = mapped_column(ForeignKey("ce_certificate.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+    holder = relationship("AppUser", lazy="joined")

@@ -6,8 +6,8 @@ from typing import Callable
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from app.models import (
-    Achievement, AppState, Application, AppUser, Attachment, BasicInfo, CePolicy, CeRecord, Certificate, CreditRecord,
-    Education, ExamScore, Honour, MeetingRecusal, Objection, Org, Position, ProfileReview, ProfileReviewEvent,
+    Achievement, AppState, Application, AppUser, Attachment, BasicInfo, CeCertificate, CePolicy, CeRecord,
+    Certificate, CreditRecord, Education, ExamScore, Honour, MeetingRecusal, Objection, Org, Position, ProfileReview, ProfileReviewEvent,
     Publication, ReviewBatch, Training, WorkExperience, batch_attendee, user_org,
 )
 from app.scope.resolve import Scope, current_scope
@@ -90,6 +90,7 @@ for _model in (BasicInfo, Education, WorkExperience, Position, Training, ExamSco
                Honour):
     _register_person_owned(_model, "user_id")
 _register_person_owned(Attachment, "owner_id")
+_register_person_owned(CeCertificate, "holder_id")
 _register_person_owned(ProfileReviewEvent, "profile_user_id")
 
 

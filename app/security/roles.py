@@ -36,6 +36,8 @@ PROFILE_API = "ProfileApi"
 MY_CERTIFICATE = "MyCertificate"
 CERTIFICATE = "Certificate"                # 证书查询: certificates issued within the staff member's scope
 CE_POLICY = "CePolicy"                     # 继续教育学时要求: the administrator's configuration
+MY_CE_CERTIFICATE = "MyCeCertificate"      # 继续教育证书打印 (can_list, can_print)
+CE_COMPLIANCE = "CeCompliance"             # 继续教育年度认证情况 of the staff member's scope
 CREDIT_RECORD = "CreditRecord"             # 信用管理: the authority's 失信记录
 MY_CREDIT_RECORD = "MyCreditRecord"        # 失信信息查看: the records about oneself
 APPLICATION_API = "ApplicationApi"
@@ -82,6 +84,9 @@ MENU_BATCHES = "Review Batches"            # 评审批次
 MENU_OBJECTIONS = "Publicity Objections"   # 公示异议
 MENU_CERTIFICATES = "Certificates"         # 证书查询
 MENU_CE_POLICIES = "CE Requirements"      # 继续教育学时要求
+MENU_CE = "Continuing Education"           # 继续教育 (category)
+MENU_MY_CE_CERTIFICATES = "CE Certificates"  # 继续教育证书打印
+MENU_CE_COMPLIANCE = "CE Compliance"       # 继续教育年度认证情况
 MENU_CREDIT = "Credit Management"          # 信用管理
 MENU_CREDIT_RECORDS = "Credit Records"     # 失信记录
 MENU_MY_CREDIT = "My Credit Records"       # 失信信息查看
@@ -131,7 +136,7 @@ _DICTIONARY_MENUS = (MENU_BASIC_DATA, MENU_DICT_TYPES, MENU_DICT_ITEMS, MENU_IMP
 _PROFILE_OWNER = (
     on(PROFILE, "can_read", "can_write") + on(PROFILE_RECORD, *READ, *WRITE) + on(PROFILE_FILE, "can_read")
     + on(PROFILE_API, "can_get", "can_post", "can_put", "can_delete") + on(OPENAPI, "can_get")
-    + on(MY_CERTIFICATE, *READ) + on(MY_CREDIT_RECORD, *READ)
+    + on(MY_CERTIFICATE, *READ) + on(MY_CREDIT_RECORD, *READ) + on(MY_CE_CERTIFICATE, "can_list", "can_print")
     + on(APPLICATION_API, "can_get", "can_post", "can_put", "can_act") + on(FLOW_CHART, "can_read")
 )
 _PROFILE_REVIEWER = on(PROFILE_REVIEW, *READ, "can_decide", EXPORT) + on(PROFILE_FILE, "can_read")
@@ -143,6 +148,8 @@ _PROFILE_REVIEW_MENUS = (MENU_REVIEW, MENU_PROFILE_REVIEWS)
 _OBJECTION_KEEPER = on(OBJECTION, *READ, "can_add", "can_resolve", EXPORT)
 _BATCH_KEEPER = on(REVIEW_BATCH, *READ, *WRITE, "can_meeting", EXPORT)
 _APPLICATION_REVIEW_MENUS = (MENU_REVIEW, MENU_TODO, MENU_DONE, MENU_CERTIFICATES)
+_CE_OVERSIGHT = on(CE_COMPLIANCE, "can_list", EXPORT)
+_CE_OVERSIGHT_MENUS = (MENU_CE, MENU_CE_COMPLIANCE)
 
 ROLES: dict[str, RoleSpec] = {
     spec.name: spec
@@ -155,23 +162,26 @@ ROLES: dict[str, RoleSpec] = {
             grants=_ORG_KEEPER + _DICTIONARY_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER
             + on(REVIEW_BATCH, *READ, EXPORT) + on(OBJECTION, *READ, EXPORT)
             + on(CREDIT_RECORD, *READ, "can_add", "can_end", EXPORT) + on(CERTIFICATE, "can_revoke")
-            + on(CE_POLICY, *READ, EXPORT),
+            + on(CE_POLICY, *READ, EXPORT) + _CE_OVERSIGHT,
             menus=_ORG_MENUS + _DICTIONARY_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS
-            + (MENU_BATCHES, MENU_OBJECTIONS, MENU_CREDIT, MENU_CREDIT_RECORDS, MENU_CE_POLICIES),
+            + (MENU_BATCHES, MENU_OBJECTIONS, MENU_CREDIT, MENU_CREDIT_RECORDS, MENU_CE_POLICIES)
+            + _CE_OVERSIGHT_MENUS,
         ),
         RoleSpec(
             SUPERVISOR_REVIEWER,
             _l("Supervising department reviewer"),
-            grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + on(OBJECTION, *READ, EXPORT),
-            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_OBJECTIONS,),
+            grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + on(OBJECTION, *READ, EXPORT)
+            + _CE_OVERSIGHT,
+            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_OBJECTIONS,)
+            + _CE_OVERSIGHT_MENUS,
         ),
         RoleSpec(
             UNIT_REVIEWER,
             _l("Employer unit reviewer"),
             grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + _OBJECTION_KEEPER
-            + on(PERSON_IMPORT, "can_import"),
+            + on(PERSON_IMPORT, "can_import") + _CE_OVERSIGHT,
             menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_OBJECTIONS,)
-            + (MENU_IMPORT_PERSONS,),
+            + (MENU_IMPORT_PERSONS,) + _CE_OVERSIGHT_MENUS,
         ),
         RoleSpec(
             COMMITTEE_OFFICE, _l("Review committee office"),
@@ -192,7 +202,8 @@ ROLES: dict[str, RoleSpec] = {
             _l("Individual applicant"),
             # 导出Excel of their own 业务办理查询 only; no staff list is exportable to them.
             grants=_PROFILE_OWNER + on(APPLICATION, "can_read", "can_write", EXPORT),
-            menus=(MENU_PERSONAL, MENU_PROFILE, MENU_MY_CERTIFICATES, MENU_MY_CREDIT, MENU_BUSINESS,
+            menus=(MENU_PERSONAL, MENU_PROFILE, MENU_MY_CERTIFICATES, MENU_MY_CREDIT, MENU_CE, MENU_MY_CE_CERTIFICATES,
+                   MENU_BUSINESS,
                    MENU_NEW_APPLICATION, MENU_TRACKING, MENU_QUERY, MENU_FLOW_CHARTS),
             is_staff=False,
         ),

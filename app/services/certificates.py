@@ -24,7 +24,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 
 
-def next_number(kind_code: str, year: int) -> str:
+def next_number(kind_code: str, year: int, pattern_setting: str = "CERTIFICATE_NUMBER_PATTERN") -> str:
     """The next certificate number for a kind and year; the counter row is updated under its row lock."""
     prefix = f"{year}{kind_code}"
     counter = CertificateCounter.__table__
@@ -42,7 +42,7 @@ def next_number(kind_code: str, year: int) -> str:
                 update(counter).where(counter.c.prefix == prefix).values(value=counter.c.value + 1)
                 .returning(counter.c.value)
             ).scalar()
-    pattern = current_app.config["CERTIFICATE_NUMBER_PATTERN"]
+    pattern = current_app.config[pattern_setting]
     return pattern.format(year=year, kind=kind_code, seq=value)
 
 

@@ -21,6 +21,7 @@ from app.views.flow_chart import FlowChartView
 from app.views.imports import DictItemImportView, OrgImportView, PersonImportView, StaffImportView
 from app.views.objection import ObjectionView
 from app.views.review_batch import ReviewBatchView
+from app.views.ce_certificate import CeComplianceView, MyCeCertificateView
 from app.views.ce_policy import CePolicyView
 from app.views.credit import CreditRecordView, MyCreditView
 from app.views.certificate import CertificateVerifyView, CertificateView, MyCertificateView
@@ -43,6 +44,15 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(
         MyCreditView, r.MENU_MY_CREDIT, label=_l("My breach-of-trust records"), icon="fa-ban",
         category=r.MENU_PERSONAL,
+    )
+    appbuilder.add_view(
+        MyCeCertificateView, r.MENU_MY_CE_CERTIFICATES, label=_l("Continuing education certificate printing"),
+        icon="fa-print", category=r.MENU_CE, category_label=_l("Continuing education"),
+        category_icon="fa-graduation-cap",
+    )
+    appbuilder.add_view(
+        CeComplianceView, r.MENU_CE_COMPLIANCE, label=_l("Annual continuing education verdicts"),
+        icon="fa-bar-chart", category=r.MENU_CE,
     )
     for section_view in SECTION_VIEWS:
         appbuilder.add_view_no_menu(section_view)

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import CERTIFICATE_STATUS_LABELS, Certificate, CertificateStatus
 from app.scope.filters import OwnRowsFilter, ScopeFilter
 from app.security import roles as r
-from app.services import certificates, credit, dictionaries
+from app.services import ce_certificates, certificates, credit, dictionaries
 from app.views import documents
 from app.views.base import ScopedModelView, flash_failure
 from app.views.credit import authority_org
@@ -41,19 +41,47 @@ class CertificateVerifyView(BaseView):
         result = searched = None
         if form.validate_on_submit():
             searched = True
-            certificate = certificates.verify(form.number.data, form.code.data)
-            if certificate is not None:
-                result = {
-                    "number": certificate.number,
-                    "holder": certificates.masked_name(certificate.holder_name),
-                    "title": dictionaries.label("title", certificate.title),
-                    "series": dictionaries.label("title_series", certificate.series),
-                    "issued_on": certificate.issued_on.isoformat(),
-                    "status": str(CERTIFICATE_STATUS_LABELS[certificate.status]),
-                    "valid": certificate.status == CertificateStatus.valid,
-                }
+            result = _title_result(form.number.data, form.code.data) \
+                or _ce_result(form.number.data, form.code.data)
         return self.render_template("certificate/verify.html", title=_("Certificate verification"), form=form,
                                     result=result, searched=searched)
+
+
+def _title_result(number: str, code: str) -> dict | None:
+    """What the verification page shows of a title certificate: (label, value) rows, status and validity."""
+    certificate = certificates.verify(number, code)
+    if certificate is None:
+        return None
+    return {
+        "status": str(CERTIFICATE_STATUS_LABELS[certificate.status]),
+        "valid": certificate.status == CertificateStatus.valid,
+        "rows": [
+            (_("Certificate number"), certificate.number),
+            (_("Holder"), certificates.masked_name(certificate.holder_name)),
+            (_("Professional series"), dictionaries.label("title_series", certificate.series)),
+            (_("Title"), dictionaries.label("title", certificate.title)),
+            (_("Issued on"), certificate.issued_on.isoformat()),
+        ],
+    }
+
+
+def _ce_result(number: str, code: str) -> dict | None:
+    """The same for a 继续教育证书: the year, its hours and 年度认证情况."""
+    certificate = ce_certificates.verify(number, code)
+    if certificate is None:
+        return None
+    return {
+        "status": str(CERTIFICATE_STATUS_LABELS[certificate.status]),
+        "valid": certificate.status == CertificateStatus.valid,
+        "rows": [
+            (_("CE certificate number"), certificate.number),
+            (_("Holder"), certificates.masked_name(certificate.holder_name)),
+            (_("Training year"), str(certificate.year)),
+            (_("Total hours"), f"{certificate.total_hours.normalize():f}"),
+            (_("Annual verdict"), _("Requirement met") if certificate.compliant else _("Requirement not met")),
+            (_("Issued on"), certificate.issued_on.isoformat()),
+        ],
+    }
 
 
 class MyCertificateView(ScopedModelView):

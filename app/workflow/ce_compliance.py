@@ -16,6 +16,7 @@ from app.errors import ErrorCollector
 from app.extensions import db
 from app.models import BasicInfo, CePolicy, CeRecord, CeRecordStatus, Org
 from app.services import dictionaries
+from app.workflow import ce_binding
 
 COURSE_TYPES = ("public", "professional", "elective")  # dictionary course_type: 公需课, 专业课, 个人选修课
 ZERO = Decimal(0)
@@ -107,10 +108,20 @@ def policy_for(region_code: str | None, year: int) -> CePolicy | None:
     return candidates[0] if candidates else None
 
 
+def person_unit_id(user_id: int) -> int | None:
+    """The person's unit for continuing education: the confirmed binding, else the profile's unit."""
+    return ce_binding.bound_unit_id(user_id) or db.session.scalar(
+        select(BasicInfo.unit_id).where(BasicInfo.user_id == user_id))
+
+
 def person_region(user_id: int) -> str | None:
     """The region of the person's unit (or of its nearest ancestor that has one)."""
-    unit = db.session.scalar(select(Org).join(BasicInfo, BasicInfo.unit_id == Org.id)
-                             .where(BasicInfo.user_id == user_id))
+    unit_id = person_unit_id(user_id)
+    return unit_region(db.session.get(Org, unit_id)) if unit_id else None
+
+
+def unit_region(unit: Org | None) -> str | None:
+    """The region of a unit, or of its nearest ancestor that has one."""
     for org in ([unit] + list(reversed(unit.ancestors()))) if unit else []:
         if org.region_code:
             return org.region_code

@@ -12,7 +12,7 @@ from app.models import (
     FINAL_STATES, Application, AppState, AppUser, BasicInfo, BusinessType, Gender, Org, OrgKind, OrgStatus,
 )
 from app.services import certificates, credit, dictionaries, retirement, workdays
-from app.workflow import ladder
+from app.workflow import ce_compliance, ladder
 from app.workflow.forms import FORMS, SUMMARY_MIN_CHARS, TITLED, WITH_MATERIALS
 from app.workflow.profile import completeness
 
@@ -105,6 +105,21 @@ def no_active_credit_record(application: Application) -> list[str]:
             for record in credit.active_for_person(person)]
 
 
+def ce_compliant(application: Application) -> list[str]:
+    """Continuing education met the requirement in each full year since the current title, at most the last five
+    (SPEC §6); each failing year is named with what it lacks."""
+    basic = db.session.scalar(select(BasicInfo).where(BasicInfo.user_id == application.user_id))
+    # Without a title, the years since work started (the date the profile gives to 当前职称为无).
+    since = (basic.current_title_date or basic.work_start_date) if basic else None
+    years = ce_compliance.years_since(since, workdays.local_today())
+    failing = [a for a in ce_compliance.assess_years(application.user_id, years) if not a.compliant]
+    if not failing:
+        return []
+    return [_("Continuing education is not met in %(years)s: %(details)s",
+              years="、".join(str(a.totals.year) for a in failing),
+              details="；".join(message.rstrip("。.") for a in failing for message in a.shortfalls))]
+
+
 def not_terminated_this_year(application: Application) -> list[str]:
     """资格不符终止审核 bars the same business for the rest of the year."""
     year = workdays.local_today().year
@@ -174,6 +189,7 @@ RULES: tuple[Rule, ...] = (
     Rule("seniority_met", TITLED, seniority_met),
     Rule("not_retired", TITLED, not_retired),
     Rule("no_active_credit_record", TITLED, no_active_credit_record),
+    Rule("ce_compliant", TITLED, ce_compliant),
     Rule("not_terminated_this_year", ALL, not_terminated_this_year),
     Rule("one_open_application", ALL, one_open_application),
     Rule("materials_listed", WITH_MATERIALS, materials_listed),

@@ -17,6 +17,7 @@ from app.scope.resolve import resolve_scope
 from app.services import workdays
 from app.workflow import drafts, engine, inbox, meeting, tick
 from conftest import DEMO_PASSWORD
+from app.services import demo_ce
 from factories import (
     AUTHORITY, COMMITTEE, SUPERVISOR_1, SUPERVISOR_2, UNIT_A, UNIT_B, UNIT_C, make_org, make_person, make_staff,
     evaluation_in_unit_publicity, open_batch_for, org, user,
@@ -58,6 +59,7 @@ def approved_person(username: str, unit_name: str, birth: str, given: str) -> in
         Achievement(user_id=person.id, start_date=dt.date(2015, 1, 1), completion_form="lead",
                     project_name="智能产线改造", own_work="总体设计", status=approved),
     ])
+    demo_ce.add_recognised_years(person, person, basic.unit_id)  # the CE check of title applications
     db.session.commit()
     return person.id
 

@@ -91,7 +91,7 @@ def test_uploads_are_checked_by_content_and_leave_no_file(app, browser_factory, 
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and ("文件必须是PDF" in text or "上传的文件是空的" in text)
     with app.app_context():
-        assert _count(Education, user_id=applicant) == 0 and _count(Attachment) == 0
+        assert _count(Education, user_id=applicant) == 0 and _count(Attachment, owner_id=applicant) == 0
     assert _files_on_disk(app) == []
 
 

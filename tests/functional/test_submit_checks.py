@@ -11,7 +11,8 @@ import factories as f
 from app.services.workdays import local_today
 from app.extensions import db
 from app.models import (
-    Achievement, Application, ApplicationMaterial, AppState, BasicInfo, BusinessType, CreditRecord, CreditSubjectType,
+    Achievement, Application, ApplicationMaterial, AppState, BasicInfo, BusinessType, CeRecord, CreditRecord,
+    CreditSubjectType,
     Gender, OrgStatus,
 )
 from app.workflow import checks
@@ -182,6 +183,25 @@ def test_no_active_credit_record(ctx):
     active.ended_at = dt.datetime(2026, 1, 1)
     db.session.flush()
     assert checks.no_active_credit_record(evaluation()) == []  # ended early with a reason
+
+
+def test_ce_compliant(ctx):
+    """Each full year since the current title (at most five) must meet the requirement; failing years are named."""
+    owner = f.user("demo_applicant")
+    assert checks.ce_compliant(evaluation()) == []  # the demo has five complete years
+    short_year = TODAY.year - 2
+    public = db.session.scalars(select(CeRecord).where(
+        CeRecord.user_id == owner.id, CeRecord.year == short_year, CeRecord.course_type == "public")).all()
+    public[0].recognised_hours = public[0].recognised_hours - 6  # 公需 now 24 < 30 in Guangdong
+    db.session.flush()
+    problems = checks.ce_compliant(evaluation())
+    assert len(problems) == 1 and str(short_year) in problems[0] and "公需课 24 学时" in problems[0]
+    assert str(TODAY.year - 1) not in problems[0].split("：")[0]  # only the failing year is named
+    assert any(message == problems[0] for message in checks.run(evaluation()))
+    # A year before the current title is not looked at: 当前职称 obtained last year leaves nothing to check.
+    basic().current_title_date = dt.date(TODAY.year - 1, 6, 1)
+    db.session.flush()
+    assert checks.ce_compliant(evaluation()) == []
 
 
 def test_every_rule_has_its_own_test():
