@@ -96,7 +96,7 @@ def verify(number: str, code: str) -> CeCertificate | None:
 def _valid(holder_id: int, year: int, *, lock: bool) -> CeCertificate | None:
     query = select(CeCertificate).where(CeCertificate.holder_id == holder_id, CeCertificate.year == year,
                                         CeCertificate.status == CertificateStatus.valid)
-    return db.session.scalar(query.with_for_update() if lock else query)
+    return db.session.scalar(query.with_for_update(of=CeCertificate) if lock else query)
 
 
 def _series(user_id: int) -> str | None:

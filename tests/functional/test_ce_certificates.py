@@ -9,10 +9,12 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 import factories as f
 from app.extensions import db
 from app.models import CeCertificate, CeRecord, CeRecordStatus, CertificateStatus, OperationLog
+from app.services import ce_certificates
 from app.services.workdays import local_today
 from app.workflow import ce_compliance
 
@@ -225,3 +227,20 @@ def test_another_persons_certificate_cannot_be_downloaded(app, browser_factory):
         assert db.session.scalar(select(func.count()).select_from(CeCertificate)) == 1  # nothing for them
     # GET on the state-changing route is not allowed.
     assert owner.get(f"/my-ce-certificates/issue/{LAST_YEAR}").status_code == 405
+
+
+def test_two_prints_at_the_same_moment_give_one_certificate(app):
+    def printing():
+        holder = f.user("demo_applicant")
+
+        def run():
+            ce_certificates.issue(holder, LAST_YEAR, local_today())
+            db.session.commit()
+        return run
+
+    outcomes = f.race(app, [printing, printing, printing], lost=IntegrityError)
+    assert outcomes == ["ok", "ok", "ok"]
+    with app.app_context():
+        numbers = db.session.scalars(select(CeCertificate.number).where(
+            CeCertificate.status == CertificateStatus.valid)).all()
+        assert len(numbers) == 1
