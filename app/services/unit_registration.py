@@ -129,26 +129,28 @@ def validate(data: UnitRegistrationInput, errors: ErrorCollector | None = None) 
 
 def create(clean: dict) -> UnitRegistration:
     """Create the pending org, its inactive first account and the registration, in one transaction; commits."""
-    org = Org(
-        name=clean["name"], kind=OrgKind.unit, uscc=clean["uscc"], status=OrgStatus.pending,
-        region_code=clean["region_code"], address=clean["address"], contact_person=clean["contact_person"],
-        contact_phone=clean["contact_phone"], contact_email=clean["contact_email"],
-    )
-    org.parent = clean["parent"]
     role = current_app.appbuilder.sm.find_role(UNIT_REVIEWER)
     name = clean["account_name"]
-    account = AppUser(
-        username=clean["username"], first_name=name[1:] or name, last_name=name[:1], email=clean["email"],
-        mobile=clean["mobile"], active=False, roles=[role], must_change_password=False,
-    )
-    passwords.set_password(account, clean["password"])
     try:
-        db.session.add(org)
+        with db.session.no_autoflush:
+            org = Org(
+                name=clean["name"], kind=OrgKind.unit, uscc=clean["uscc"], status=OrgStatus.pending,
+                region_code=clean["region_code"], address=clean["address"],
+                contact_person=clean["contact_person"], contact_phone=clean["contact_phone"],
+                contact_email=clean["contact_email"],
+            )
+            db.session.add(org)
+            org.parent = clean["parent"]
+            account = AppUser(
+                username=clean["username"], first_name=name[1:] or name, last_name=name[:1], email=clean["email"],
+                mobile=clean["mobile"], active=False, must_change_password=False,
+            )
+            db.session.add(account)
+            account.roles = [role]
+            account.orgs = [org]
+            passwords.set_password(account, clean["password"])
         db.session.flush()
         place_in_tree(org)
-        account.orgs = [org]
-        db.session.add(account)
-        db.session.flush()
         registration = UnitRegistration(org_id=org.id, account_id=account.id, submitted_at=utcnow())
         db.session.add(registration)
         db.session.flush()
