@@ -192,3 +192,22 @@ def test_other_branches_and_roles_cannot_see_or_decide(app, browser_factory):
     with app.app_context():
         assert db.session.get(UnitRegistration, registration_id).status == RegistrationStatus.pending
         assert f.org(NAME).status == OrgStatus.pending
+
+
+def test_a_concurrent_duplicate_becomes_a_message_and_creates_nothing(app):
+    """Two registrations of the same unit pass validation together; the unique name stops the second."""
+    from app.errors import ValidationFailed
+    from app.services import unit_registration as service
+
+    with app.test_request_context():
+        data = form_data(app)
+        first = service.validate(service.UnitRegistrationInput(**data))
+        second = service.validate(service.UnitRegistrationInput(**{
+            **data, "uscc": OTHER_USCC, "username": "second_hr", "email": "second@newunit.example"}))
+        service.create(first)
+        before = counts(app)
+        with pytest.raises(ValidationFailed) as failure:
+            service.create(second)
+        assert "刚刚已被他人注册" in failure.value.errors["name"][0]
+        assert counts(app) == before
+        assert db.session.scalar(select(func.count()).select_from(AppUser).where(AppUser.username == "second_hr")) == 0
