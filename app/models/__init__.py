@@ -32,9 +32,15 @@ from app.models.profile_review import (
 )
 from app.models.dictionary import DictItem, DictType
 from app.models.document_template import DocumentTemplateChoice, DocumentTemplateVersion
-from app.models.org import ORG_KIND_LABELS, ORG_STATUS_LABELS, Org, OrgKind, OrgStatus
+from app.models.org import (
+    ORG_KIND_LABELS, ORG_STATUS_LABELS, REGISTRATION_STATUS_LABELS, Org, OrgKind, OrgStatus, RegistrationStatus,
+    UnitRegistration,
+)
 
 __all__ = [
+    "REGISTRATION_STATUS_LABELS",
+    "RegistrationStatus",
+    "UnitRegistration",
     "BINDING_STATUS_LABELS",
     "BindingStatus",
     "CeCertificate",

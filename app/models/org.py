@@ -153,3 +153,45 @@ class Org(TimestampMixin, VersionedMixin, Model):
     @property
     def status_label(self) -> str:
         return str(ORG_STATUS_LABELS[self.status])
+
+
+class RegistrationStatus(str, enum.Enum):
+    """单位用户注册: awaiting the supervisor's decision, approved or refused."""
+
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+REGISTRATION_STATUS_LABELS = {
+    RegistrationStatus.pending: _l("Registration under review"),
+    RegistrationStatus.approved: _l("Registration approved"),
+    RegistrationStatus.rejected: _l("Registration refused"),
+}
+
+
+class UnitRegistration(TimestampMixin, VersionedMixin, Model):
+    """A unit that registered itself (单位用户注册) with its first account, and the decision on it."""
+
+    __tablename__ = "unit_registration"
+    __table_args__ = (Index("ix_unit_registration_status", "status", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id", ondelete="CASCADE"), unique=True, nullable=False)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"), index=True)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        Enum(RegistrationStatus, name="registration_status", native_enum=False, length=10), nullable=False,
+        default=RegistrationStatus.pending,
+    )
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+    org = relationship("Org", lazy="joined")
+    account = relationship("AppUser", foreign_keys=[account_id], lazy="joined")
+    decided_by = relationship("AppUser", foreign_keys=[decided_by_id])
+
+    @property
+    def status_label(self) -> str:
+        return str(REGISTRATION_STATUS_LABELS[self.status])

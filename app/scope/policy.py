@@ -7,8 +7,9 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from app.models import (
     Achievement, AppState, Application, AppUser, Attachment, BasicInfo, CeCertificate, CePolicy, CeRecord,
-    Certificate, CreditRecord, Education, ExamScore, Honour, MeetingRecusal, Objection, Org, Position, ProfileReview, ProfileReviewEvent,
-    Publication, ReviewBatch, Training, WorkExperience, batch_attendee, user_org,
+    Certificate, CreditRecord, Education, ExamScore, Honour, MeetingRecusal, Objection, Org, Position, ProfileReview,
+    ProfileReviewEvent, Publication, ReviewBatch, Training, UnitBinding, UnitRegistration, WorkExperience,
+    batch_attendee, user_org,
 )
 from app.scope.resolve import Scope, current_scope
 from app.security import roles as r
@@ -135,6 +136,24 @@ def _ce_records(scope: Scope) -> ColumnElement[bool]:
     if not scope.reaches_orgs:
         return own
     return or_(own, CeRecord.unit_id.in_(select(Org.id).where(org_clause(scope))))
+
+
+@register_policy(UnitBinding)
+def _unit_bindings(scope: Scope) -> ColumnElement[bool]:
+    # The person's own requests; staff those addressed to units in their reach.
+    own = UnitBinding.user_id == scope.user_id if scope.user_id else false()
+    if not scope.reaches_orgs:
+        return own
+    return or_(own, UnitBinding.unit_id.in_(select(Org.id).where(org_clause(scope))))
+
+
+@register_policy(UnitRegistration)
+def _unit_registrations(scope: Scope) -> ColumnElement[bool]:
+    # Only subtree roles (supervisor, authority) reach the registrations of units placed below them.
+    if not scope.subtree_paths:
+        return false()
+    below = or_(*(Org.path.startswith(path, autoescape=True) for path in sorted(scope.subtree_paths)))
+    return UnitRegistration.org_id.in_(select(Org.id).where(below))
 
 
 @register_policy(ProfileReview)

@@ -50,6 +50,9 @@ OPENAPI = "OpenApi"
 LOGIN_LOG = "LoginLog"
 PASSWORD_APPEAL = "PasswordAppeal"
 DOCUMENT_TEMPLATE = "DocumentTemplate"     # 文书模板: Admin only (Admin holds every permission)
+MY_UNIT_BINDING = "MyUnitBinding"          # 单位绑定: the person's request to a 法人单位 (can_read, can_write)
+UNIT_BINDING = "UnitBinding"               # 人员绑定确认: units confirm; supervisor/authority read (can_list, can_act)
+UNIT_REGISTRATION = "UnitRegistration"     # 单位注册审核: supervisor/authority decide (can_list, can_act)
 ORG_IMPORT = "OrgImport"                   # Excel imports (can_import), one permission per kind
 STAFF_IMPORT = "StaffImport"
 PERSON_IMPORT = "PersonImport"
@@ -90,6 +93,9 @@ MENU_CE_COMPLIANCE = "CE Compliance"       # 继续教育年度认证情况
 MENU_CREDIT = "Credit Management"          # 信用管理
 MENU_CREDIT_RECORDS = "Credit Records"     # 失信记录
 MENU_MY_CREDIT = "My Credit Records"       # 失信信息查看
+MENU_MY_UNIT_BINDING = "My Unit Binding"   # 单位绑定
+MENU_UNIT_BINDINGS = "Unit Bindings"       # 人员绑定确认
+MENU_UNIT_REGISTRATIONS = "Unit Registrations"  # 单位注册审核
 MENU_IMPORT_ORGS = "Import Organisations"
 MENU_IMPORT_STAFF = "Import Staff Accounts"
 MENU_IMPORT_PERSONS = "Import Persons"     # a unit's bulk personal accounts, in the organisation menu
@@ -162,26 +168,27 @@ ROLES: dict[str, RoleSpec] = {
             grants=_ORG_KEEPER + _DICTIONARY_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER
             + on(REVIEW_BATCH, *READ, EXPORT) + on(OBJECTION, *READ, EXPORT)
             + on(CREDIT_RECORD, *READ, "can_add", "can_end", EXPORT) + on(CERTIFICATE, "can_revoke")
-            + on(CE_POLICY, *READ, EXPORT) + _CE_OVERSIGHT,
+            + on(CE_POLICY, *READ, EXPORT) + _CE_OVERSIGHT + on(UNIT_BINDING, "can_list")
+            + on(UNIT_REGISTRATION, "can_list", "can_act"),
             menus=_ORG_MENUS + _DICTIONARY_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS
             + (MENU_BATCHES, MENU_OBJECTIONS, MENU_CREDIT, MENU_CREDIT_RECORDS, MENU_CE_POLICIES)
-            + _CE_OVERSIGHT_MENUS,
+            + _CE_OVERSIGHT_MENUS + (MENU_UNIT_BINDINGS, MENU_UNIT_REGISTRATIONS),
         ),
         RoleSpec(
             SUPERVISOR_REVIEWER,
             _l("Supervising department reviewer"),
             grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + on(OBJECTION, *READ, EXPORT)
-            + _CE_OVERSIGHT,
+            + _CE_OVERSIGHT + on(UNIT_BINDING, "can_list") + on(UNIT_REGISTRATION, "can_list", "can_act"),
             menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_OBJECTIONS,)
-            + _CE_OVERSIGHT_MENUS,
+            + _CE_OVERSIGHT_MENUS + (MENU_UNIT_BINDINGS, MENU_UNIT_REGISTRATIONS),
         ),
         RoleSpec(
             UNIT_REVIEWER,
             _l("Employer unit reviewer"),
             grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + _OBJECTION_KEEPER
-            + on(PERSON_IMPORT, "can_import") + _CE_OVERSIGHT,
+            + on(PERSON_IMPORT, "can_import") + _CE_OVERSIGHT + on(UNIT_BINDING, "can_list", "can_act"),
             menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_OBJECTIONS,)
-            + (MENU_IMPORT_PERSONS,) + _CE_OVERSIGHT_MENUS,
+            + (MENU_IMPORT_PERSONS, MENU_UNIT_BINDINGS) + _CE_OVERSIGHT_MENUS,
         ),
         RoleSpec(
             COMMITTEE_OFFICE, _l("Review committee office"),
@@ -201,9 +208,10 @@ ROLES: dict[str, RoleSpec] = {
             APPLICANT,
             _l("Individual applicant"),
             # 导出Excel of their own 业务办理查询 only; no staff list is exportable to them.
-            grants=_PROFILE_OWNER + on(APPLICATION, "can_read", "can_write", EXPORT),
-            menus=(MENU_PERSONAL, MENU_PROFILE, MENU_MY_CERTIFICATES, MENU_MY_CREDIT, MENU_CE, MENU_MY_CE_CERTIFICATES,
-                   MENU_BUSINESS,
+            grants=_PROFILE_OWNER + on(APPLICATION, "can_read", "can_write", EXPORT)
+            + on(MY_UNIT_BINDING, "can_read", "can_write"),
+            menus=(MENU_PERSONAL, MENU_PROFILE, MENU_MY_UNIT_BINDING, MENU_MY_CERTIFICATES, MENU_MY_CREDIT, MENU_CE,
+                   MENU_MY_CE_CERTIFICATES, MENU_BUSINESS,
                    MENU_NEW_APPLICATION, MENU_TRACKING, MENU_QUERY, MENU_FLOW_CHARTS),
             is_staff=False,
         ),

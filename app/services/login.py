@@ -27,12 +27,15 @@ class LoginResult:
     user: AppUser | None
     outcome: LoginOutcome
     minutes_locked: int = 0
+    note: str = ""  # a specific explanation, e.g. a unit registration still under review
 
     @property
     def message(self) -> str:
         """The Chinese message for the person signing in; never tells an unknown account from a wrong password."""
         if self.outcome == LoginOutcome.success:
             return ""
+        if self.note:
+            return self.note
         if self.minutes_locked:
             return _(
                 "Too many failed sign-ins: the account is locked. Please try again in %(minutes)d minutes.",
@@ -71,8 +74,9 @@ def authenticate(login_name: str, password: str, *, channel: LoginChannel, ip: s
     elif user.locked_until and user.locked_until > now:
         result = LoginResult(None, LoginOutcome.locked, _minutes_until(user.locked_until, now))
     elif not user.is_active:
-        passwords.matches(_dummy_hash(), password or "x")
-        result = LoginResult(None, LoginOutcome.inactive)
+        # Only the right password learns why: a unit registration under review or refused (单位用户注册).
+        note = _registration_note(user) if passwords.matches(user.password, password) else None
+        result = LoginResult(None, LoginOutcome.inactive, note=note or "")
     elif passwords.matches(user.password, password):
         result = LoginResult(user, LoginOutcome.success)
         user.login_count = (user.login_count or 0) + 1
@@ -83,6 +87,12 @@ def authenticate(login_name: str, password: str, *, channel: LoginChannel, ip: s
     _log(login_name, user, channel, result.outcome, ip, user_agent, now)
     db.session.commit()
     return result
+
+
+def _registration_note(user: AppUser) -> str | None:
+    from app.services.unit_registration import login_message
+
+    return login_message(user)
 
 
 def _failure(user: AppUser, now: dt.datetime) -> LoginResult:

@@ -29,6 +29,8 @@ from app.views.org import MyOrgView, OrgAdminView
 from app.views.profile import ProfileFileView, ProfileView
 from app.views.profile_review import ProfileReviewView
 from app.views.profile_sections import SECTION_VIEWS
+from app.views.unit_binding import MyUnitBindingView, UnitBindingView
+from app.views.unit_registration import UnitRegisterView, UnitRegistrationView
 
 
 def register_views(appbuilder: AppBuilder) -> None:
@@ -36,6 +38,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(
         ProfileView, r.MENU_PROFILE, label=_l("Personal information maintenance"), icon="fa-id-card",
         category=r.MENU_PERSONAL, category_label=_l("Personal information"), category_icon="fa-user",
+    )
+    appbuilder.add_view(
+        MyUnitBindingView, r.MENU_MY_UNIT_BINDING, label=_l("Unit binding"), icon="fa-link",
+        category=r.MENU_PERSONAL,
     )
     appbuilder.add_view(
         MyCertificateView, r.MENU_MY_CERTIFICATES, label=_l("My certificates"), icon="fa-certificate",
@@ -129,6 +135,14 @@ def register_views(appbuilder: AppBuilder) -> None:
         category=r.MENU_SYSTEM,
     )
     appbuilder.add_view(
+        UnitBindingView, r.MENU_UNIT_BINDINGS, label=_l("Binding confirmation"), icon="fa-link",
+        category=r.MENU_REVIEW,
+    )
+    appbuilder.add_view(
+        UnitRegistrationView, r.MENU_UNIT_REGISTRATIONS, label=_l("Unit registration review"),
+        icon="fa-building-o", category=r.MENU_REVIEW,
+    )
+    appbuilder.add_view(
         OperationLogView, r.MENU_OPERATION_LOG, label=_l("Operation log"), icon="fa-history",
         category=r.MENU_SYSTEM,
     )
@@ -161,7 +175,7 @@ def register_application_pages(appbuilder: AppBuilder) -> None:
 
 def register_account_pages(appbuilder: AppBuilder) -> None:
     """The public account pages (captcha, registration, recovery) and the change-password page."""
-    for view in (CaptchaView, RegistrationView, PasswordView):
+    for view in (CaptchaView, RegistrationView, UnitRegisterView, PasswordView):
         appbuilder.add_view_no_menu(view)
     recovery = appbuilder.add_view_no_menu(RecoveryView)
     verify = appbuilder.add_view_no_menu(CertificateVerifyView)
