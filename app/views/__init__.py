@@ -22,6 +22,7 @@ from app.views.imports import DictItemImportView, OrgImportView, PersonImportVie
 from app.views.objection import ObjectionView
 from app.views.review_batch import ReviewBatchView
 from app.views.ce_policy import CePolicyView
+from app.views.ce_records import CeRecordView, CeReviewView
 from app.views.credit import CreditRecordView, MyCreditView
 from app.views.certificate import CertificateVerifyView, CertificateView, MyCertificateView
 from app.views.org import MyOrgView, OrgAdminView
@@ -44,6 +45,10 @@ def register_views(appbuilder: AppBuilder) -> None:
         MyCreditView, r.MENU_MY_CREDIT, label=_l("My breach-of-trust records"), icon="fa-ban",
         category=r.MENU_PERSONAL,
     )
+    appbuilder.add_view(
+        CeRecordView, r.MENU_CE_RECORDS, label=_l("Continuing-education record claims"), icon="fa-graduation-cap",
+        category=r.MENU_PERSONAL,
+    )
     for section_view in SECTION_VIEWS:
         appbuilder.add_view_no_menu(section_view)
     appbuilder.add_view_no_menu(ProfileFileView)
@@ -62,6 +67,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     )
     appbuilder.add_link(
         r.MENU_DONE, href="/review/applications/done", label=_l("Applications done"), icon="fa-check-circle",
+        category=r.MENU_REVIEW,
+    )
+    appbuilder.add_view(
+        CeReviewView, r.MENU_CE_REVIEW, label=_l("Continuing-education hours review"), icon="fa-graduation-cap",
         category=r.MENU_REVIEW,
     )
     appbuilder.add_view(
