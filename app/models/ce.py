@@ -28,7 +28,7 @@ class CeRecordStatus(enum.Enum):
 CE_RECORD_STATUS_LABELS = {
     CeRecordStatus.draft: _l("Draft"),
     CeRecordStatus.submitted: _l("Sent for review"),
-    CeRecordStatus.approved: _l("Approved"),
+    CeRecordStatus.approved: _l("CE hours approved"),
     CeRecordStatus.returned: _l("Returned"),
     CeRecordStatus.rejected: _l("Not approved"),
 }

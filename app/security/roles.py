@@ -38,6 +38,8 @@ CERTIFICATE = "Certificate"                # 证书查询: certificates issued w
 CE_POLICY = "CePolicy"                     # 继续教育学时要求: the administrator's configuration
 MY_CE_CERTIFICATE = "MyCeCertificate"      # 继续教育证书打印 (can_list, can_print)
 CE_COMPLIANCE = "CeCompliance"             # 继续教育年度认证情况 of the staff member's scope
+CE_RECORD = "CeRecord"                     # 继续教育记录申报: the person's own claims (can_read, can_write)
+CE_REVIEW = "CeReview"                     # 继续教育学时审核: can_list, can_show; can_decide for the unit
 CREDIT_RECORD = "CreditRecord"             # 信用管理: the authority's 失信记录
 MY_CREDIT_RECORD = "MyCreditRecord"        # 失信信息查看: the records about oneself
 APPLICATION_API = "ApplicationApi"
@@ -90,6 +92,8 @@ MENU_CE_POLICIES = "CE Requirements"      # 继续教育学时要求
 MENU_CE = "Continuing Education"           # 继续教育 (category)
 MENU_MY_CE_CERTIFICATES = "CE Certificates"  # 继续教育证书打印
 MENU_CE_COMPLIANCE = "CE Compliance"       # 继续教育年度认证情况
+MENU_CE_RECORDS = "CE Record Claims"      # 继续教育记录申报
+MENU_CE_REVIEW = "CE Hours Review"         # 继续教育学时审核
 MENU_CREDIT = "Credit Management"          # 信用管理
 MENU_CREDIT_RECORDS = "Credit Records"     # 失信记录
 MENU_MY_CREDIT = "My Credit Records"       # 失信信息查看
@@ -156,6 +160,7 @@ _BATCH_KEEPER = on(REVIEW_BATCH, *READ, *WRITE, "can_meeting", EXPORT)
 _APPLICATION_REVIEW_MENUS = (MENU_REVIEW, MENU_TODO, MENU_DONE, MENU_CERTIFICATES)
 _CE_OVERSIGHT = on(CE_COMPLIANCE, "can_list", EXPORT)
 _CE_OVERSIGHT_MENUS = (MENU_CE, MENU_CE_COMPLIANCE)
+_CE_READER = on(CE_REVIEW, "can_list", "can_show")  # 继续教育学时审核, read-only; the unit adds can_decide
 
 ROLES: dict[str, RoleSpec] = {
     spec.name: spec
@@ -168,27 +173,28 @@ ROLES: dict[str, RoleSpec] = {
             grants=_ORG_KEEPER + _DICTIONARY_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER
             + on(REVIEW_BATCH, *READ, EXPORT) + on(OBJECTION, *READ, EXPORT)
             + on(CREDIT_RECORD, *READ, "can_add", "can_end", EXPORT) + on(CERTIFICATE, "can_revoke")
-            + on(CE_POLICY, *READ, EXPORT) + _CE_OVERSIGHT + on(UNIT_BINDING, "can_list")
+            + on(CE_POLICY, *READ, EXPORT) + _CE_OVERSIGHT + _CE_READER + on(UNIT_BINDING, "can_list")
             + on(UNIT_REGISTRATION, "can_list", "can_act"),
             menus=_ORG_MENUS + _DICTIONARY_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS
-            + (MENU_BATCHES, MENU_OBJECTIONS, MENU_CREDIT, MENU_CREDIT_RECORDS, MENU_CE_POLICIES)
+            + (MENU_BATCHES, MENU_OBJECTIONS, MENU_CREDIT, MENU_CREDIT_RECORDS, MENU_CE_POLICIES, MENU_CE_REVIEW)
             + _CE_OVERSIGHT_MENUS + (MENU_UNIT_BINDINGS, MENU_UNIT_REGISTRATIONS),
         ),
         RoleSpec(
             SUPERVISOR_REVIEWER,
             _l("Supervising department reviewer"),
             grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + on(OBJECTION, *READ, EXPORT)
-            + _CE_OVERSIGHT + on(UNIT_BINDING, "can_list") + on(UNIT_REGISTRATION, "can_list", "can_act"),
-            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_OBJECTIONS,)
+            + _CE_OVERSIGHT + _CE_READER + on(UNIT_BINDING, "can_list") + on(UNIT_REGISTRATION, "can_list", "can_act"),
+            menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_OBJECTIONS, MENU_CE_REVIEW)
             + _CE_OVERSIGHT_MENUS + (MENU_UNIT_BINDINGS, MENU_UNIT_REGISTRATIONS),
         ),
         RoleSpec(
             UNIT_REVIEWER,
             _l("Employer unit reviewer"),
             grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + _OBJECTION_KEEPER
-            + on(PERSON_IMPORT, "can_import") + _CE_OVERSIGHT + on(UNIT_BINDING, "can_list", "can_act"),
+            + on(PERSON_IMPORT, "can_import") + _CE_OVERSIGHT + _CE_READER + on(CE_REVIEW, "can_decide")
+            + on(UNIT_BINDING, "can_list", "can_act"),
             menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_OBJECTIONS,)
-            + (MENU_IMPORT_PERSONS, MENU_UNIT_BINDINGS) + _CE_OVERSIGHT_MENUS,
+            + (MENU_IMPORT_PERSONS, MENU_UNIT_BINDINGS, MENU_CE_REVIEW) + _CE_OVERSIGHT_MENUS,
         ),
         RoleSpec(
             COMMITTEE_OFFICE, _l("Review committee office"),
@@ -209,9 +215,9 @@ ROLES: dict[str, RoleSpec] = {
             _l("Individual applicant"),
             # 导出Excel of their own 业务办理查询 only; no staff list is exportable to them.
             grants=_PROFILE_OWNER + on(APPLICATION, "can_read", "can_write", EXPORT)
-            + on(MY_UNIT_BINDING, "can_read", "can_write"),
+            + on(MY_UNIT_BINDING, "can_read", "can_write") + on(CE_RECORD, "can_read", "can_write"),
             menus=(MENU_PERSONAL, MENU_PROFILE, MENU_MY_UNIT_BINDING, MENU_MY_CERTIFICATES, MENU_MY_CREDIT, MENU_CE,
-                   MENU_MY_CE_CERTIFICATES, MENU_BUSINESS,
+                   MENU_CE_RECORDS, MENU_MY_CE_CERTIFICATES, MENU_BUSINESS,
                    MENU_NEW_APPLICATION, MENU_TRACKING, MENU_QUERY, MENU_FLOW_CHARTS),
             is_staff=False,
         ),

@@ -23,6 +23,7 @@ from app.views.objection import ObjectionView
 from app.views.review_batch import ReviewBatchView
 from app.views.ce_certificate import CeComplianceView, MyCeCertificateView
 from app.views.ce_policy import CePolicyView
+from app.views.ce_records import CeRecordView, CeReviewView
 from app.views.credit import CreditRecordView, MyCreditView
 from app.views.certificate import CertificateVerifyView, CertificateView, MyCertificateView
 from app.views.org import MyOrgView, OrgAdminView
@@ -52,9 +53,12 @@ def register_views(appbuilder: AppBuilder) -> None:
         category=r.MENU_PERSONAL,
     )
     appbuilder.add_view(
+        CeRecordView, r.MENU_CE_RECORDS, label=_l("Continuing-education record claims"), icon="fa-pencil-square-o",
+        category=r.MENU_CE, category_label=_l("Continuing education"), category_icon="fa-graduation-cap",
+    )
+    appbuilder.add_view(
         MyCeCertificateView, r.MENU_MY_CE_CERTIFICATES, label=_l("Continuing education certificate printing"),
-        icon="fa-print", category=r.MENU_CE, category_label=_l("Continuing education"),
-        category_icon="fa-graduation-cap",
+        icon="fa-print", category=r.MENU_CE,
     )
     appbuilder.add_view(
         CeComplianceView, r.MENU_CE_COMPLIANCE, label=_l("Annual continuing education verdicts"),
@@ -79,6 +83,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_link(
         r.MENU_DONE, href="/review/applications/done", label=_l("Applications done"), icon="fa-check-circle",
         category=r.MENU_REVIEW,
+    )
+    appbuilder.add_view(
+        CeReviewView, r.MENU_CE_REVIEW, label=_l("Continuing-education hours review"), icon="fa-check-square-o",
+        category=r.MENU_CE,
     )
     appbuilder.add_view(
         ReviewBatchView, r.MENU_BATCHES, label=_l("Review batches"), icon="fa-calendar", category=r.MENU_REVIEW,
