@@ -19,6 +19,10 @@ from app.models.ce import (
     BINDING_STATUS_LABELS, CE_RECORD_STATUS_LABELS, BindingStatus, CePolicy, CeRecord, CeRecordEvent, CeRecordStatus,
     CeSource, UnitBinding,
 )
+from app.models.training import (
+    CLASS_STATUS_LABELS, ENROLMENT_STATUS_LABELS, LEARNING_FORMS, ClassStatus, Enrolment,
+    EnrolmentStatus, TrainingClass, TrainingClassSubject,
+)
 from app.models.credit import CREDIT_SUBJECT_LABELS, CreditRecord, CreditSubjectType
 from app.models.certificate import CERTIFICATE_STATUS_LABELS, Certificate, CertificateCounter, CertificateStatus
 from app.models.profile import (
@@ -35,6 +39,14 @@ from app.models.document_template import DocumentTemplateChoice, DocumentTemplat
 from app.models.org import ORG_KIND_LABELS, ORG_STATUS_LABELS, Org, OrgKind, OrgStatus
 
 __all__ = [
+    "CLASS_STATUS_LABELS",
+    "ENROLMENT_STATUS_LABELS",
+    "LEARNING_FORMS",
+    "ClassStatus",
+    "Enrolment",
+    "EnrolmentStatus",
+    "TrainingClass",
+    "TrainingClassSubject",
     "BINDING_STATUS_LABELS",
     "BindingStatus",
     "CeRecordEvent",

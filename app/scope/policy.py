@@ -10,6 +10,7 @@ from app.models import (
     Education, ExamScore, Honour, MeetingRecusal, Objection, Org, Position, ProfileReview, ProfileReviewEvent,
     Publication, ReviewBatch, Training, WorkExperience, batch_attendee, user_org,
 )
+from app.models import ClassStatus, Enrolment, TrainingClass
 from app.scope.resolve import Scope, current_scope
 from app.security import roles as r
 
@@ -134,6 +135,26 @@ def _ce_records(scope: Scope) -> ColumnElement[bool]:
     if not scope.reaches_orgs:
         return own
     return or_(own, CeRecord.unit_id.in_(select(Org.id).where(org_clause(scope))))
+
+
+@register_policy(TrainingClass)
+def _training_classes(scope: Scope) -> ColumnElement[bool]:
+    # Published classes are a public catalogue; unpublished ones only for the provider (and staff above it).
+    published = TrainingClass.status != ClassStatus.draft
+    if not scope.reaches_orgs:
+        return published
+    return or_(published, TrainingClass.provider_org_id.in_(select(Org.id).where(org_clause(scope))))
+
+
+@register_policy(Enrolment)
+def _enrolments(scope: Scope) -> ColumnElement[bool]:
+    # A person's own enrolments; staff those of classes run by providers in their reach.
+    own = Enrolment.user_id == scope.user_id if scope.user_id else false()
+    if not scope.reaches_orgs:
+        return own
+    reached_classes = select(TrainingClass.id).where(
+        TrainingClass.provider_org_id.in_(select(Org.id).where(org_clause(scope))))
+    return or_(own, Enrolment.class_id.in_(reached_classes))
 
 
 @register_policy(ProfileReview)

@@ -28,6 +28,9 @@ from app.views.org import MyOrgView, OrgAdminView
 from app.views.profile import ProfileFileView, ProfileView
 from app.views.profile_review import ProfileReviewView
 from app.views.profile_sections import SECTION_VIEWS
+from app.views.training import (
+    ClassCatalogueView, ClassCompletionImportView, ClassOverviewView, MyEnrolmentView, TrainingClassView,
+)
 
 
 def register_views(appbuilder: AppBuilder) -> None:
@@ -134,6 +137,22 @@ def register_views(appbuilder: AppBuilder) -> None:
         category=r.MENU_SYSTEM,
     )
     register_account_pages(appbuilder)
+    register_training_pages(appbuilder)
+
+
+def register_training_pages(appbuilder: AppBuilder) -> None:
+    """培训班: the provider's 培训班管理, the person's 培训班报名申请 and 培训班情况查看, the authority's overview."""
+    category = dict(category=r.MENU_TRAINING, category_label=_l("Continuing education"),
+                    category_icon="fa-graduation-cap")
+    appbuilder.add_view(TrainingClassView, r.MENU_TRAINING_CLASSES, label=_l("Training class management"),
+                        icon="fa-users", **category)
+    appbuilder.add_view(ClassCatalogueView, r.MENU_CLASS_CATALOGUE, label=_l("Training class enrolment"),
+                        icon="fa-pencil-square-o", **category)
+    appbuilder.add_view(MyEnrolmentView, r.MENU_MY_ENROLMENTS, label=_l("My training classes"),
+                        icon="fa-list-alt", **category)
+    appbuilder.add_view(ClassOverviewView, r.MENU_CLASS_OVERVIEW, label=_l("Training class overview"),
+                        icon="fa-search", **category)
+    appbuilder.add_view_no_menu(ClassCompletionImportView)
 
 
 def register_application_pages(appbuilder: AppBuilder) -> None:
