@@ -19,6 +19,10 @@ from app.models.ce import (
     BINDING_STATUS_LABELS, CE_RECORD_STATUS_LABELS, BindingStatus, CeCertificate, CePolicy, CeRecord, CeRecordEvent, CeRecordStatus,
     CeSource, UnitBinding,
 )
+from app.models.training import (
+    CLASS_STATUS_LABELS, ENROLMENT_STATUS_LABELS, LEARNING_FORMS, ClassStatus, Enrolment,
+    EnrolmentStatus, TrainingClass, TrainingClassSubject,
+)
 from app.models.credit import CREDIT_SUBJECT_LABELS, CreditRecord, CreditSubjectType
 from app.models.certificate import CERTIFICATE_STATUS_LABELS, Certificate, CertificateCounter, CertificateStatus
 from app.models.profile import (
@@ -41,6 +45,14 @@ __all__ = [
     "REGISTRATION_STATUS_LABELS",
     "RegistrationStatus",
     "UnitRegistration",
+    "CLASS_STATUS_LABELS",
+    "ENROLMENT_STATUS_LABELS",
+    "LEARNING_FORMS",
+    "ClassStatus",
+    "Enrolment",
+    "EnrolmentStatus",
+    "TrainingClass",
+    "TrainingClassSubject",
     "BINDING_STATUS_LABELS",
     "BindingStatus",
     "CeCertificate",

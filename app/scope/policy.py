@@ -7,9 +7,9 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from app.models import (
     Achievement, AppState, Application, AppUser, Attachment, BasicInfo, CeCertificate, CePolicy, CeRecord,
-    Certificate, CreditRecord, Education, ExamScore, Honour, MeetingRecusal, Objection, Org, Position, ProfileReview,
-    ProfileReviewEvent, Publication, ReviewBatch, Training, UnitBinding, UnitRegistration, WorkExperience,
-    batch_attendee, user_org,
+    Certificate, ClassStatus, CreditRecord, Education, Enrolment, ExamScore, Honour, MeetingRecusal, Objection, Org,
+    Position, ProfileReview, ProfileReviewEvent, Publication, ReviewBatch, Training, TrainingClass, UnitBinding,
+    UnitRegistration, WorkExperience, batch_attendee, user_org,
 )
 from app.scope.resolve import Scope, current_scope
 from app.security import roles as r
@@ -154,6 +154,26 @@ def _unit_registrations(scope: Scope) -> ColumnElement[bool]:
         return false()
     below = or_(*(Org.path.startswith(path, autoescape=True) for path in sorted(scope.subtree_paths)))
     return UnitRegistration.org_id.in_(select(Org.id).where(below))
+
+
+@register_policy(TrainingClass)
+def _training_classes(scope: Scope) -> ColumnElement[bool]:
+    # Published classes are a public catalogue; unpublished ones only for the provider (and staff above it).
+    published = TrainingClass.status != ClassStatus.draft
+    if not scope.reaches_orgs:
+        return published
+    return or_(published, TrainingClass.provider_org_id.in_(select(Org.id).where(org_clause(scope))))
+
+
+@register_policy(Enrolment)
+def _enrolments(scope: Scope) -> ColumnElement[bool]:
+    # A person's own enrolments; staff those of classes run by providers in their reach.
+    own = Enrolment.user_id == scope.user_id if scope.user_id else false()
+    if not scope.reaches_orgs:
+        return own
+    reached_classes = select(TrainingClass.id).where(
+        TrainingClass.provider_org_id.in_(select(Org.id).where(org_clause(scope))))
+    return or_(own, Enrolment.class_id.in_(reached_classes))
 
 
 @register_policy(ProfileReview)

@@ -59,6 +59,11 @@ ORG_IMPORT = "OrgImport"                   # Excel imports (can_import), one per
 STAFF_IMPORT = "StaffImport"
 PERSON_IMPORT = "PersonImport"
 DICT_ITEM_IMPORT = "DictItemImport"
+TRAINING_CLASS = "TrainingClass"           # 培训班管理: the provider's own classes and their enrolments
+CLASS_COMPLETION_IMPORT = "ClassCompletionImport"  # a provider's 结业 list of one class (can_import)
+CLASS_CATALOGUE = "ClassCatalogue"         # 培训班报名申请: published classes, 报名
+MY_ENROLMENT = "MyEnrolment"               # 培训班情况查看: one's own enrolments
+CLASS_OVERVIEW = "ClassOverview"           # the authority's read-only list of classes in its region
 
 # Menu names (stable); their labels are translated where the menu is built.
 MENU_ORG_INFO = "Organisation"
@@ -104,6 +109,10 @@ MENU_IMPORT_ORGS = "Import Organisations"
 MENU_IMPORT_STAFF = "Import Staff Accounts"
 MENU_IMPORT_PERSONS = "Import Persons"     # a unit's bulk personal accounts, in the organisation menu
 MENU_IMPORT_DICT_ITEMS = "Import Dictionary Items"
+MENU_TRAINING_CLASSES = "Training Classes"  # 培训班管理 (provider)
+MENU_CLASS_CATALOGUE = "Class Enrolment"    # 培训班报名申请 (person)
+MENU_MY_ENROLMENTS = "My Enrolments"        # 培训班情况查看 (person)
+MENU_CLASS_OVERVIEW = "Class Overview"      # 培训班查询 (authority)
 
 
 @dataclass(frozen=True)
@@ -174,10 +183,10 @@ ROLES: dict[str, RoleSpec] = {
             + on(REVIEW_BATCH, *READ, EXPORT) + on(OBJECTION, *READ, EXPORT)
             + on(CREDIT_RECORD, *READ, "can_add", "can_end", EXPORT) + on(CERTIFICATE, "can_revoke")
             + on(CE_POLICY, *READ, EXPORT) + _CE_OVERSIGHT + _CE_READER + on(UNIT_BINDING, "can_list")
-            + on(UNIT_REGISTRATION, "can_list", "can_act"),
+            + on(UNIT_REGISTRATION, "can_list", "can_act") + on(CLASS_OVERVIEW, "can_list", "can_show"),
             menus=_ORG_MENUS + _DICTIONARY_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS
             + (MENU_BATCHES, MENU_OBJECTIONS, MENU_CREDIT, MENU_CREDIT_RECORDS, MENU_CE_POLICIES, MENU_CE_REVIEW)
-            + _CE_OVERSIGHT_MENUS + (MENU_UNIT_BINDINGS, MENU_UNIT_REGISTRATIONS),
+            + _CE_OVERSIGHT_MENUS + (MENU_UNIT_BINDINGS, MENU_UNIT_REGISTRATIONS, MENU_CLASS_OVERVIEW),
         ),
         RoleSpec(
             SUPERVISOR_REVIEWER,
@@ -209,15 +218,21 @@ ROLES: dict[str, RoleSpec] = {
             + on(APPLICATION_REVIEW, *READ, EXPORT),
             menus=(MENU_ORG_INFO, MENU_MY_ORGS, MENU_REVIEW, MENU_TODO),
         ),
-        RoleSpec(PROVIDER, _l("Training provider officer"), grants=_ORG_KEEPER, menus=_ORG_MENUS),
+        RoleSpec(
+            PROVIDER, _l("Training provider officer"),
+            grants=_ORG_KEEPER + on(TRAINING_CLASS, "can_list", "can_show", "can_add", "can_edit", "can_act",
+                                    "can_decide") + on(CLASS_COMPLETION_IMPORT, "can_import"),
+            menus=_ORG_MENUS + (MENU_CE, MENU_TRAINING_CLASSES),
+        ),
         RoleSpec(
             APPLICANT,
             _l("Individual applicant"),
             # 导出Excel of their own 业务办理查询 only; no staff list is exportable to them.
             grants=_PROFILE_OWNER + on(APPLICATION, "can_read", "can_write", EXPORT)
-            + on(MY_UNIT_BINDING, "can_read", "can_write") + on(CE_RECORD, "can_read", "can_write"),
+            + on(MY_UNIT_BINDING, "can_read", "can_write") + on(CE_RECORD, "can_read", "can_write")
+            + on(CLASS_CATALOGUE, "can_list", "can_show", "can_enrol") + on(MY_ENROLMENT, "can_list", "can_cancel"),
             menus=(MENU_PERSONAL, MENU_PROFILE, MENU_MY_UNIT_BINDING, MENU_MY_CERTIFICATES, MENU_MY_CREDIT, MENU_CE,
-                   MENU_CE_RECORDS, MENU_MY_CE_CERTIFICATES, MENU_BUSINESS,
+                   MENU_CE_RECORDS, MENU_CLASS_CATALOGUE, MENU_MY_ENROLMENTS, MENU_MY_CE_CERTIFICATES, MENU_BUSINESS,
                    MENU_NEW_APPLICATION, MENU_TRACKING, MENU_QUERY, MENU_FLOW_CHARTS),
             is_staff=False,
         ),

@@ -32,6 +32,9 @@ from app.views.profile_review import ProfileReviewView
 from app.views.profile_sections import SECTION_VIEWS
 from app.views.unit_binding import MyUnitBindingView, UnitBindingView
 from app.views.unit_registration import UnitRegisterView, UnitRegistrationView
+from app.views.training import (
+    ClassCatalogueView, ClassCompletionImportView, ClassOverviewView, MyEnrolmentView, TrainingClassView,
+)
 
 
 def register_views(appbuilder: AppBuilder) -> None:
@@ -52,18 +55,7 @@ def register_views(appbuilder: AppBuilder) -> None:
         MyCreditView, r.MENU_MY_CREDIT, label=_l("My breach-of-trust records"), icon="fa-ban",
         category=r.MENU_PERSONAL,
     )
-    appbuilder.add_view(
-        CeRecordView, r.MENU_CE_RECORDS, label=_l("Continuing-education record claims"), icon="fa-pencil-square-o",
-        category=r.MENU_CE, category_label=_l("Continuing education"), category_icon="fa-graduation-cap",
-    )
-    appbuilder.add_view(
-        MyCeCertificateView, r.MENU_MY_CE_CERTIFICATES, label=_l("Continuing education certificate printing"),
-        icon="fa-print", category=r.MENU_CE,
-    )
-    appbuilder.add_view(
-        CeComplianceView, r.MENU_CE_COMPLIANCE, label=_l("Annual continuing education verdicts"),
-        icon="fa-bar-chart", category=r.MENU_CE,
-    )
+    register_ce_pages(appbuilder)
     for section_view in SECTION_VIEWS:
         appbuilder.add_view_no_menu(section_view)
     appbuilder.add_view_no_menu(ProfileFileView)
@@ -83,10 +75,6 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_link(
         r.MENU_DONE, href="/review/applications/done", label=_l("Applications done"), icon="fa-check-circle",
         category=r.MENU_REVIEW,
-    )
-    appbuilder.add_view(
-        CeReviewView, r.MENU_CE_REVIEW, label=_l("Continuing-education hours review"), icon="fa-check-square-o",
-        category=r.MENU_CE,
     )
     appbuilder.add_view(
         ReviewBatchView, r.MENU_BATCHES, label=_l("Review batches"), icon="fa-calendar", category=r.MENU_REVIEW,
@@ -166,6 +154,31 @@ def register_views(appbuilder: AppBuilder) -> None:
         category=r.MENU_SYSTEM,
     )
     register_account_pages(appbuilder)
+
+
+def register_ce_pages(appbuilder: AppBuilder) -> None:
+    """继续教育, in the order of seed 002: the person's claims, classes, enrolments and certificates, then the
+    unit's review, the verdicts, the provider's classes and the authority's overview."""
+    category = dict(category=r.MENU_CE)
+    appbuilder.add_view(
+        CeRecordView, r.MENU_CE_RECORDS, label=_l("Continuing-education record claims"), icon="fa-pencil-square-o",
+        category=r.MENU_CE, category_label=_l("Continuing education"), category_icon="fa-graduation-cap",
+    )
+    appbuilder.add_view(ClassCatalogueView, r.MENU_CLASS_CATALOGUE, label=_l("Training class enrolment"),
+                        icon="fa-hand-o-right", **category)
+    appbuilder.add_view(MyEnrolmentView, r.MENU_MY_ENROLMENTS, label=_l("My training classes"),
+                        icon="fa-list-alt", **category)
+    appbuilder.add_view(MyCeCertificateView, r.MENU_MY_CE_CERTIFICATES,
+                        label=_l("Continuing education certificate printing"), icon="fa-print", **category)
+    appbuilder.add_view(CeReviewView, r.MENU_CE_REVIEW, label=_l("Continuing-education hours review"),
+                        icon="fa-check-square-o", **category)
+    appbuilder.add_view(CeComplianceView, r.MENU_CE_COMPLIANCE, label=_l("Annual continuing education verdicts"),
+                        icon="fa-bar-chart", **category)
+    appbuilder.add_view(TrainingClassView, r.MENU_TRAINING_CLASSES, label=_l("Training class management"),
+                        icon="fa-users", **category)
+    appbuilder.add_view(ClassOverviewView, r.MENU_CLASS_OVERVIEW, label=_l("Training class overview"),
+                        icon="fa-search", **category)
+    appbuilder.add_view_no_menu(ClassCompletionImportView)
 
 
 def register_application_pages(appbuilder: AppBuilder) -> None:
