@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 from flask_appbuilder import AppBuilder
 
+from app import fab_fixes
 from app.extensions import csrf, db, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -26,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         )
 
     register_extensions(app)
+    fab_fixes.install()
     with app.app_context():
         # AppBuilder is built per app, inside its context (FAB_NOTES 2).
         appbuilder = AppBuilder(app, db.session)

@@ -348,6 +348,7 @@ class ClassOverviewView(ClassCatalogueView):
     route_base = "/class-overview"
     class_permission_name = r.CLASS_OVERVIEW
     method_permission_name = {"index": "list", "show": "show"}
+    exclude_route_methods = {"enrol"}  # the overview never enrols
     can_enrol = False
 
     def _query(self):
@@ -359,10 +360,6 @@ class ClassOverviewView(ClassCatalogueView):
 
     def _mine(self, class_ids):
         return {}
-
-    @expose("/<int:class_id>/enrol", methods=["POST"])
-    def enrol(self, class_id):  # the overview never enrols
-        abort(404)
 
 
 class MyEnrolmentView(BaseView):

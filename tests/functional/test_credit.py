@@ -78,10 +78,13 @@ def test_the_authority_records_a_breach_that_blocks_the_persons_title_applicatio
     ({"decision": "x" * 501}, "500"),
     ({"valid_from": "2026-06-01", "valid_until": "2026-01-01"}, "不能早于"),
     ({"subject_type": "unit", "subject_number": "91440000XXXXXXXXXX"}, "统一社会信用代码"),
+    ({"subject_type": "robot"}, "选项无效"),  # an unknown enum choice: a field error, not a 500
+    ({"subject_type": None}, "该字段是必填字段"),
 ])
 def test_bad_input_names_the_field_and_records_nothing(app, browser_factory, changes, field_message):
-    response = browser_factory(app, "demo_authority").post("/credit-records/add", record_form(
-        **{"subject_number": "11010119800101007X", **changes}))
+    data = record_form(**{"subject_number": "11010119800101007X", **changes})
+    response = browser_factory(app, "demo_authority").post(
+        "/credit-records/add", {key: value for key, value in data.items() if value is not None})
     assert response.status_code == 200 and field_message in response.get_data(as_text=True)
     with app.app_context():
         assert count(CreditRecord) == 0
