@@ -1,6 +1,7 @@
 """继续教育证书 and 年度认证情况: figures from recognised hours, unique numbers, verification, scope."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from decimal import Decimal
@@ -13,10 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 import factories as f
 from app.extensions import db
-from app.models import CeCertificate, CeRecord, CeRecordStatus, CertificateStatus, OperationLog
+from app.models import (
+    Achievement, Application, ApplicationMaterial, AppState, BusinessType, BindingStatus, CeCertificate, CeRecord, CeRecordStatus, CertificateStatus, OperationLog, UnitBinding,
+)
 from app.services import ce_certificates
 from app.services.workdays import local_today
-from app.workflow import ce_compliance
+from app.workflow import ce_compliance, training
 
 PASSWORD = "Demo@2026zp"
 LAST_YEAR = local_today().year - 1
@@ -244,3 +247,62 @@ def test_two_prints_at_the_same_moment_give_one_certificate(app):
         numbers = db.session.scalars(select(CeCertificate.number).where(
             CeCertificate.status == CertificateStatus.valid)).all()
         assert len(numbers) == 1
+
+
+def test_completion_of_a_class_gives_hours_that_the_certificate_counts(app, browser_factory):
+    """结业 → an approved CE record → the year's figures on the list and on the printed certificate."""
+    this_year = local_today().year
+    with app.app_context():
+        learner_id = f.make_person("ce_learner", PASSWORD, f.UNIT_A, birth="19910101").id
+        db.session.add(UnitBinding(user_id=learner_id, unit_id=f.org(f.UNIT_A).id, status=BindingStatus.confirmed))
+        db.session.commit()
+        provider = f.user("demo_provider")
+        lesson = training.ClassInput(
+            name="结业测试班", course_name="工业互联网安全", course_type="public", learning_form="online", days="2",
+            start_date=dt.date(this_year, 1, 2).isoformat(), hours="12", capacity="3", head_teacher="陈老师",
+            teachers="王教授", exam_type="在线考试", schedule="两天", location="线上", subjects=("安全基础",))
+        class_id = training.save_class(None, provider, lesson).id
+        training.publish(class_id, provider)
+        enrolment_id = training.enrol(class_id, f.user("ce_learner")).id
+        training.confirm(enrolment_id, provider)
+        training.start(class_id, provider)
+        training.complete(enrolment_id, provider)
+    learner_browser = browser_factory(app)
+    assert learner_browser.login("ce_learner", PASSWORD).status_code in (302, 303)
+    page = learner_browser.get("/my-ce-certificates/").get_data(as_text=True)
+    row = re.search(rf'<tr data-year="{this_year}">(.*?)</tr>', page, re.S).group(1)
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+    assert cells[2:9] == ["1", "12", "0", "0", "0", "0", "12"]  # 公需 1 门 12 学时; 总学时 12
+    assert "未达标" in cells[9] and "公需课 12 学时" in cells[9]
+    text = _docx_text(_print(learner_browser, this_year).data)
+    assert "未达标" in text and "12" in text
+    with app.app_context():
+        certificate = db.session.scalar(select(CeCertificate).where(CeCertificate.holder_id == learner_id))
+        assert (certificate.public_courses, certificate.public_hours, certificate.total_hours) == (
+            1, Decimal(12), Decimal(12))
+        assert not certificate.compliant and certificate.number in text
+
+
+def test_a_title_application_is_refused_for_the_year_that_missed_the_public_minimum(app, browser_factory):
+    """The same shortfall stops 提交 of an evaluation, through the screen, with the year named; the draft stays."""
+    short_year = LAST_YEAR - 2
+    with app.app_context():
+        owner = f.user("demo_applicant")
+        record = db.session.scalars(select(CeRecord).where(
+            CeRecord.user_id == owner.id, CeRecord.year == short_year, CeRecord.course_type == "public")).first()
+        record.recognised_hours = record.recognised_hours - 6  # 公需 24 < 30
+        db.session.commit()
+        draft = Application(business_type=BusinessType.evaluation, user_id=owner.id, series="GC", title="GC_4",
+                            specialty="GC_0101", form=dict(f.EVALUATION_FORM))
+        draft.materials.append(ApplicationMaterial(name="职称评审表", copies=2))
+        draft.achievements = list(db.session.scalars(select(Achievement).where(Achievement.user_id == owner.id)))
+        db.session.add(draft)
+        db.session.commit()
+        draft_id, version = draft.id, draft.version
+    applicant = browser_factory(app, "demo_applicant")
+    response = applicant.post(f"/applications/{draft_id}/act", {"event": "submit", "version": str(version)},
+                              follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert f"继续教育学时未达标（{short_year} 年度）" in page and "公需课 24 学时" in page
+    with app.app_context():
+        assert db.session.get(Application, draft_id).state == AppState.draft
