@@ -329,7 +329,7 @@ def ce_certificate() -> Document:
     _title(doc, "专业技术人员继续教育证书", size=24)
     doc.add_paragraph()
     _fields(doc, [("姓名", "{{ name }}"), ("证件号码", "{{ id_number }}"), ("培训年度", "{{ year }}"),
-                  ("专业系列", "{{ series }}"), ("证书编号", "{{ number }}"), ("验证码", "{{ code }}")], columns=3)
+                  ("专业系列", "{{ series }}"), ("证书编号", "{{ number }}"), ("验证码", "{{ code }}")], columns=2)
     doc.add_paragraph()
     table = doc.add_table(rows=3, cols=8)
     table.style = "Table Grid"
