@@ -9,6 +9,7 @@ from app.models import (
     Application, BasicInfo, CeCertificate, Certificate, Education, Org, Publication, PublicationKind, ReviewBatch, WorkExperience,
 )
 from app.services import dictionaries
+from app.workflow.ce_compliance import hours_text
 from app.workflow.forms import FORMS
 from app.workflow.meeting import Tally
 
@@ -83,7 +84,7 @@ def certificate(record: Certificate, verify_url: str) -> dict:
 def ce_certificate(record: CeCertificate, verify_url: str, authority: str, basis: str) -> dict:
     """继续教育证书 of one 培训年度: 门数 and 学时 by course type, the total and 年度认证情况."""
     holder = record.holder
-    hours = {key: _hours(getattr(record, key)) for key in
+    hours = {key: hours_text(getattr(record, key)) for key in
              ("public_hours", "professional_hours", "elective_hours", "total_hours")}
     return hours | {
         "name": record.holder_name, "id_number": holder.id_number if holder else "", "year": str(record.year),
@@ -96,9 +97,6 @@ def ce_certificate(record: CeCertificate, verify_url: str, authority: str, basis
     }
 
 
-def _hours(value) -> str:
-    """30.0 → "30", 7.5 → "7.5"."""
-    return f"{value.normalize():f}" if value is not None else ""
 
 
 def _form_labels(application: Application) -> dict:

@@ -90,11 +90,17 @@ def owned_valid(user_id: int, number: str) -> Certificate | None:
 
 def verify(number: str, code: str) -> Certificate | None:
     """The certificate whose number and verification code both match, else None."""
-    certificate = db.session.scalar(select(Certificate).where(Certificate.number == (number or "").strip()[:40]))
+    return verified(Certificate, number, code)
+
+
+def verified(model, number: str, code: str):
+    """The row of a certificate model (title or CE) whose number and verification code both match, else None;
+    the code is compared in constant time."""
+    found = db.session.scalar(select(model).where(model.number == (number or "").strip()[:40]))
     given = (code or "").strip().upper()[:CODE_LENGTH * 2]
-    if certificate is None or not hmac.compare_digest(certificate.verification_code, given):
+    if found is None or not hmac.compare_digest(found.verification_code, given):
         return None
-    return certificate
+    return found
 
 
 def masked_name(name: str) -> str:

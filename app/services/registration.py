@@ -140,14 +140,7 @@ def check_person(errors: ErrorCollector, data: RegistrationInput, today: dt.date
     name = re.sub(r"\s+", " ", (data.name or "").strip())
     if not NAME_RE.match(name):
         errors.add("name", _("Please enter the real name on the ID document (2 to 30 characters; join special names with a dot)."))
-    mobile = (data.mobile or "").strip()
-    if not MOBILE_RE.match(mobile):
-        errors.add("mobile", _("Please enter an 11-digit mainland mobile number."))
-    email = (data.email or "").strip()
-    if not EMAIL_RE.match(email) or len(email) > 320:
-        errors.add("email", _("Please enter a valid e-mail address; it is needed to recover the password."))
-    elif email_taken(email):
-        errors.add("email", _("This e-mail address is already used by another account."))
+    mobile, email = check_mobile_and_email(errors, data.mobile, data.email)
     phone = (data.phone or "").strip() or None
     if phone and not PHONE_RE.match(phone):
         errors.add("phone", _("The telephone number may contain only digits, spaces and + - ( )."))
@@ -212,6 +205,19 @@ def create_for_unit(username: str, person: CleanPerson, unit_id: int, password: 
 def register(data: RegistrationInput) -> AppUser:
     """Validate, then create (for imports and the command line; the web form adds its captcha)."""
     return create(validate(data))
+
+
+def check_mobile_and_email(errors: ErrorCollector, mobile: str | None, email: str | None) -> tuple[str, str]:
+    """An account's 手机号码 and 邮箱 (needed for recovery, unique); the trimmed values."""
+    mobile = (mobile or "").strip()
+    if not MOBILE_RE.match(mobile):
+        errors.add("mobile", _("Please enter an 11-digit mainland mobile number."))
+    email = (email or "").strip()
+    if not EMAIL_RE.match(email) or len(email) > 320:
+        errors.add("email", _("Please enter a valid e-mail address; it is needed to recover the password."))
+    elif email_taken(email):
+        errors.add("email", _("This e-mail address is already used by another account."))
+    return mobile, email
 
 
 def username_taken(username: str) -> bool:

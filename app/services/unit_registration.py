@@ -21,7 +21,7 @@ from app.scope import clause_for
 from app.security.roles import UNIT_REVIEWER
 from app.services import audit, dictionaries, passwords
 from app.services.orgs import EMAIL_RE, PHONE_RE, place_in_tree
-from app.services.registration import MOBILE_RE, NAME_RE, check_username, email_taken
+from app.services.registration import NAME_RE, check_mobile_and_email, check_username
 from app.services.uscc import UsccProblem, check, normalise
 
 MAX_REASON = 500
@@ -111,14 +111,7 @@ def validate(data: UnitRegistrationInput, errors: ErrorCollector | None = None) 
     account_name = re.sub(r"\s+", " ", (data.account_name or "").strip())
     if not NAME_RE.match(account_name):
         errors.add("account_name", _("Please enter the real name of the account holder (2 to 30 characters)."))
-    mobile = (data.mobile or "").strip()
-    if not MOBILE_RE.match(mobile):
-        errors.add("mobile", _("Please enter an 11-digit mainland mobile number."))
-    email = (data.email or "").strip()
-    if not EMAIL_RE.match(email) or len(email) > 320:
-        errors.add("email", _("Please enter a valid e-mail address; it is needed to recover the password."))
-    elif email_taken(email):
-        errors.add("email", _("This e-mail address is already used by another account."))
+    mobile, email = check_mobile_and_email(errors, data.mobile, data.email)
     errors.raise_if_any()
     return dict(
         name=name, uscc=uscc, parent=parent, region_code=region, address=address, contact_person=contact_person,

@@ -21,7 +21,7 @@ from app.services.workdays import local_today
 from app.views import documents
 from app.views.base import flash_failure
 from app.views.export import request_filters_record
-from app.workflow import ce_reports
+from app.workflow import ce_compliance, ce_reports
 
 PAGE_SIZE = 20
 VERDICTS = {"compliant": _l("Requirement met"), "noncompliant": _l("Requirement not met")}
@@ -98,8 +98,7 @@ def _conditions():
     return query, policies, year, units, filters, problems
 
 
-def _hours(value) -> str:
-    return f"{value.normalize():f}"
+_hours = ce_compliance.hours_text
 
 
 class CeComplianceView(BaseView):

@@ -17,6 +17,7 @@ from app.scope import clause_for
 from app.security import roles as r
 from app.services import attachments, dictionaries
 from app.workflow import ce_claims
+from app.workflow.ce_compliance import hours_text
 
 PAGE_SIZE = 20
 REVIEWED = (CeRecordStatus.approved, CeRecordStatus.returned, CeRecordStatus.rejected)
@@ -24,10 +25,6 @@ REVIEWED = (CeRecordStatus.approved, CeRecordStatus.returned, CeRecordStatus.rej
 
 def status_label(record: CeRecord) -> str:
     return str(CE_RECORD_STATUS_LABELS[record.status])
-
-
-def hours_text(value) -> str:
-    return "" if value is None else f"{value.normalize():f}"
 
 
 def _template_helpers() -> dict:

@@ -21,6 +21,7 @@ from app.views import documents
 from app.views.base import ScopedModelView, flash_failure
 from app.views.credit import authority_org
 from app.views.fields import dict_formatter, enum_formatter
+from app.workflow.ce_compliance import hours_text
 
 
 class VerifyForm(FlaskForm):
@@ -77,7 +78,7 @@ def _ce_result(number: str, code: str) -> dict | None:
             (_("CE certificate number"), certificate.number),
             (_("Holder"), certificates.masked_name(certificate.holder_name)),
             (_("Training year"), str(certificate.year)),
-            (_("Total hours"), f"{certificate.total_hours.normalize():f}"),
+            (_("Total hours"), hours_text(certificate.total_hours)),
             (_("Annual verdict"), _("Requirement met") if certificate.compliant else _("Requirement not met")),
             (_("Issued on"), certificate.issued_on.isoformat()),
         ],

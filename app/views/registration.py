@@ -61,6 +61,28 @@ class RegistrationForm(FlaskForm):
         )
 
 
+def submit_registration(form, validate, create) -> bool:
+    """Check the captcha and the service's rules together, so every wrong field is shown at once; on success
+    create the account (True). Errors are attached to the form's fields."""
+    errors = ErrorCollector()
+    if not check_submitted(form.captcha.data):
+        errors.add("captcha", _("The verification code is wrong or has expired; please enter the new one."))
+    clean = None
+    try:
+        clean = validate(form.to_input())
+    except ValidationFailed as failure:
+        for field, messages in failure.errors.items():
+            for message in messages:
+                errors.add(field, message)
+    try:
+        errors.raise_if_any()
+        create(clean)
+    except ValidationFailed as failure:
+        attach_errors(form, failure)
+        return False
+    return True
+
+
 class RegistrationView(BaseView):
     """Public: anyone may register a personal account."""
 
@@ -72,23 +94,8 @@ class RegistrationView(BaseView):
     def register(self):
         form = RegistrationForm()
         # CSRFProtect has checked the token; every field is checked by the service, with Chinese messages.
-        if form.is_submitted():
-            errors = ErrorCollector()
-            if not check_submitted(form.captcha.data):
-                errors.add("captcha", _("The verification code is wrong or has expired; please enter the new one."))
-            try:
-                clean = registration.validate(form.to_input())
-            except ValidationFailed as failure:
-                for field, messages in failure.errors.items():
-                    for message in messages:
-                        errors.add(field, message)
-            try:
-                errors.raise_if_any()
-                registration.create(clean)
-            except ValidationFailed as failure:
-                attach_errors(form, failure)
-            else:
-                return redirect(url_for("RegistrationView.done"))
+        if form.is_submitted() and submit_registration(form, registration.validate, registration.create):
+            return redirect(url_for("RegistrationView.done"))
         return self.render_template(
             "auth/register.html", form=form, title=_("Personal account registration"),
             captcha_enabled=captcha.enabled(),

@@ -26,7 +26,7 @@ from app.security import roles as r
 from app.services import dictionaries
 from app.views.base import flash_failure
 from app.views.imports import ImportView
-from app.workflow import training
+from app.workflow import ce_compliance, training
 
 PAGE_SIZE = 20
 ENROLMENT_PAGE_SIZE = 200
@@ -67,8 +67,7 @@ def _labels() -> dict:
     }
 
 
-def _hours(value) -> str:
-    return f"{value.normalize():f}" if value is not None else ""
+_hours = ce_compliance.hours_text
 
 
 def _course_types():

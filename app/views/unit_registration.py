@@ -11,15 +11,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms import PasswordField, SelectField, StringField
 
-from app.errors import DomainError, ErrorCollector, ValidationFailed
+from app.errors import DomainError
 from app.extensions import db
 from app.models import RegistrationStatus, UnitRegistration
 from app.scope import clause_for
 from app.security import roles as r
 from app.services import captcha, dictionaries
 from app.services import unit_registration as service
-from app.views.base import attach_errors, flash_failure
-from app.views.captcha import check_submitted
+from app.views.base import flash_failure
+from app.views.registration import submit_registration
 
 PAGE_SIZE = 20
 
@@ -68,24 +68,8 @@ class UnitRegisterView(BaseView):
     @no_cache
     def register(self):
         form = UnitRegistrationForm()
-        if form.is_submitted():
-            errors = ErrorCollector()
-            if not check_submitted(form.captcha.data):
-                errors.add("captcha", _("The verification code is wrong or has expired; please enter the new one."))
-            clean = None
-            try:
-                clean = service.validate(form.to_input())
-            except ValidationFailed as failure:
-                for field, messages in failure.errors.items():
-                    for message in messages:
-                        errors.add(field, message)
-            try:
-                errors.raise_if_any()
-                service.create(clean)
-            except ValidationFailed as failure:
-                attach_errors(form, failure)
-            else:
-                return redirect(url_for("UnitRegisterView.done"))
+        if form.is_submitted() and submit_registration(form, service.validate, service.create):
+            return redirect(url_for("UnitRegisterView.done"))
         return self.render_template(
             "auth/unit_register.html", form=form, title=_("Unit account registration"),
             captcha_enabled=captcha.enabled(),

@@ -179,8 +179,7 @@ def _check(owner: AppUser, data: dict) -> dict:
     return values
 
 
-def _fmt(value: Decimal) -> str:
-    return f"{Decimal(value).normalize():f}"
+_fmt = ce_compliance.hours_text
 
 
 def _own_editable(record: CeRecord, owner: AppUser, seen_version: int | None) -> None:

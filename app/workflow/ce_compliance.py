@@ -51,8 +51,9 @@ class Assessment:
         return self.policy is not None and not self.shortfalls
 
 
-def _hours(value: Decimal) -> str:
-    return f"{value.normalize():f}"
+def hours_text(value) -> str:
+    """学时 as people write them: 30.0 → "30", 7.5 → "7.5", nothing → ""."""
+    return "" if value is None else f"{Decimal(value).normalize():f}"
 
 
 def assess(totals: YearTotals, policy: CePolicy | None) -> Assessment:
@@ -63,20 +64,20 @@ def assess(totals: YearTotals, policy: CePolicy | None) -> Assessment:
     shortfalls = []
     if totals.total < policy.min_total:
         shortfalls.append(_("%(year)d: %(have)s hours in all, fewer than the %(need)s required.", year=totals.year,
-                            have=_hours(totals.total), need=_hours(policy.min_total)))
+                            have=hours_text(totals.total), need=hours_text(policy.min_total)))
     for course_type, minimum in (("public", policy.min_public), ("professional", policy.min_professional),
                                  ("elective", policy.min_elective)):
         if minimum is not None and totals.of(course_type) < minimum:
             shortfalls.append(_("%(year)d: %(have)s hours of %(kind)s, fewer than the %(need)s required.",
-                                year=totals.year, have=_hours(totals.of(course_type)),
-                                kind=dictionaries.label("course_type", course_type), need=_hours(minimum)))
+                                year=totals.year, have=hours_text(totals.of(course_type)),
+                                kind=dictionaries.label("course_type", course_type), need=hours_text(minimum)))
     # 专业科目 are the 专业课 and the 个人选修课 (Guangdong splits the national 专业科目 into the two).
     professional = totals.of("professional") + totals.of("elective")
     if totals.total and professional * policy.professional_share_denominator \
             < totals.total * policy.professional_share_numerator:
         shortfalls.append(_("%(year)d: professional subjects are %(have)s of %(total)s hours, less than "
-                            "%(numerator)d/%(denominator)d.", year=totals.year, have=_hours(professional),
-                            total=_hours(totals.total), numerator=policy.professional_share_numerator,
+                            "%(numerator)d/%(denominator)d.", year=totals.year, have=hours_text(professional),
+                            total=hours_text(totals.total), numerator=policy.professional_share_numerator,
                             denominator=policy.professional_share_denominator))
     return Assessment(totals, policy, tuple(shortfalls))
 

@@ -173,8 +173,8 @@ def validate_class(data: ClassInput) -> dict:
             most = ce_compliance.to_hours(policy, days=days)
             if hours > most:
                 errors.add("hours", _("The class hours (%(hours)s) exceed %(most)s: %(days)d days of %(per_day)s "
-                                      "hours each.", hours=f"{hours.normalize():f}", most=f"{most.normalize():f}",
-                                      days=days, per_day=f"{policy.hours_per_day.normalize():f}"))
+                                      "hours each.", hours=ce_compliance.hours_text(hours), most=ce_compliance.hours_text(most),
+                                      days=days, per_day=ce_compliance.hours_text(policy.hours_per_day)))
     values["hours"] = hours
     values["capacity"] = _int(errors, "capacity", data.capacity, _("the planned number of learners"), 1,
                               MAX_CAPACITY)
