@@ -80,6 +80,10 @@ class AppUser(User):
         """The person's name in Chinese order: family name, then given name."""
         return f"{self.last_name}{self.first_name}"
 
+    def get_full_name(self) -> str:
+        """FAB's name for the user (navbar, user info), in Chinese order too."""
+        return self.full_name
+
     def __str__(self) -> str:
         return f"{self.full_name}（{self.username}）"
 
