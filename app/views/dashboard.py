@@ -202,13 +202,13 @@ class DashboardView(BaseView):
         if build is None:
             abort(404)
         scope = current_scope()
-        filters, _units, shown = read_filters(scope)
+        filters, units, shown = read_filters(scope)
         figure = build(scope, filters)
         columns = [Column(header, (lambda index: lambda row: row[index])(index))
                    for index, header in enumerate(figure.headers)]
         conditions = [f"{_('Scope')}：{scope_name()}"] + [f"{name}：{value}" for name, value in (
             (_("Year"), shown["year"]), (_("Business type"), shown["type"] and str(BUSINESS_TYPE_LABELS[
-                BusinessType(shown["type"])])), (_("Unit"), shown["unit"])) if value]
+                BusinessType(shown["type"])])), (_("Unit"), dict(units).get(shown["unit"], ""))) if value]
         try:
             return excel_export.export(title=figure.title, list_name=f"Dashboard.{key}", columns=columns,
                                        rows=figure.rows, filters=request_filters_record(), actor=g.user,

@@ -6,7 +6,8 @@ person's own rows left out, so a reviewer's own application never counts), never
 local midnights turned into the stored UTC times, so the queries compare plain timestamps and use the indexes.
 
 - Pass rates: evaluations that reached the committee's final result — 通过 = completed, 未通过 = rejected (the
-  meeting's "not passed"); terminated and ended ones had no result and are left out. Year = the year of finished_at.
+  meeting's "not passed"); terminated and ended ones had no result and are left out. Year = the year of finished_at
+  (also for the year filter: an evaluation submitted in one year and decided in the next counts in the next).
 - Days per stage: for each history row, the time until the application's next history row (LEAD over the
   application's rows in id order, which is the order they were written) is the time spent in the state the row
   entered; averaged per state. Stays still running and time in 草稿 are not counted.
@@ -97,7 +98,8 @@ def reviewer_scope(scope: Scope) -> Scope:
 
 
 def base_clause(scope: Scope, filters: Filters):
-    """The applications every figure counts: in reach as a reviewer, submitted (no drafts), filtered."""
+    """The applications every figure counts: in reach as a reviewer, submitted (no drafts), filtered (the year
+    being the year of 提交)."""
     terms = [Application.state != AppState.draft, clause_for(Application, reviewer_scope(scope))]
     if filters.year:
         terms += [Application.submitted_at >= year_start(filters.year),
@@ -152,17 +154,23 @@ class PassRate:
 def pass_rates(scope: Scope, filters: Filters) -> list[PassRate]:
     """Passed and not passed per committee and year of the result (evaluations with a committee result)."""
     years = [filters.year] if filters.year else years_offered()
-    year = year_of(Application.finished_at, years).label("year")
-    passed = func.count(case((Application.state == AppState.completed, Application.id)))
-    failed = func.count(case((Application.state == AppState.rejected, Application.id)))
-    rows = db.session.execute(
-        select(Application.committee_id, Org.name, year, passed, failed)
-        .join(Org, Org.id == Application.committee_id)
+    # The chosen year is the year of the result here, not of submission.
+    filters = dataclasses.replace(filters, year=None)
+    results = (
+        select(Application.committee_id, year_of(Application.finished_at, years).label("year"),
+               Application.state)
         .where(base_clause(scope, filters), Application.business_type == BusinessType.evaluation,
+               Application.committee_id.is_not(None),
                Application.state.in_((AppState.completed, AppState.rejected)),
                Application.finished_at >= year_start(min(years)), Application.finished_at < year_start(max(years) + 1))
-        .group_by(Application.committee_id, Org.name, year)
-        .order_by(Org.name, year))
+        .subquery("results"))  # grouped outside, so the CASE is not repeated in GROUP BY (PostgreSQL)
+    passed = func.count(case((results.c.state == AppState.completed, 1)))
+    failed = func.count(case((results.c.state == AppState.rejected, 1)))
+    rows = db.session.execute(
+        select(results.c.committee_id, Org.name, results.c.year, passed, failed)
+        .join(Org, Org.id == results.c.committee_id)
+        .group_by(results.c.committee_id, Org.name, results.c.year)
+        .order_by(Org.name, results.c.year))
     return [PassRate(*row) for row in rows]
 
 

@@ -142,6 +142,10 @@ def test_pass_rates_by_committee_and_year(history_app, browser_factory):
         assert row[5] == str(round(100 * passed / (passed + failed), 1))
     assert len({row[1] for row in rows}) >= 2, "results in at least two years"
     assert numbers(export_rows(browser, "pass_rate")) == numbers(rows)
+    # With a year chosen, the pass rates are those of the results of that year (whenever submitted).
+    year = rows[0][1]
+    narrowed = figure_rows(browser.get(f"/dashboard/?year={year}").get_data(as_text=True), "pass_rate")
+    assert narrowed == [row for row in rows if row[1] == year]
 
 
 def test_ce_compliance_by_unit_equals_each_persons_verdict(history_app, browser_factory):
