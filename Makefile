@@ -21,6 +21,7 @@ install: $(BIN)/python
 setup: install
 	$(BIN)/flask --app run setup
 	$(BIN)/flask --app run demo load
+	$(BIN)/flask --app run demo history
 
 run: setup
 	@echo "职评 is starting at http://$(HOST):$(PORT)/"

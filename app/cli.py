@@ -87,6 +87,17 @@ def demo_load() -> None:
         click.echo(f"  {account.username:<16} {account.role}")
 
 
+@demo_group.command("history")
+@with_appcontext
+def demo_history() -> None:
+    """Add the dashboards' demo history: more persons, applications over three years, CE hours (idempotent)."""
+    from app.services.demo import _hash
+    from app.services.demo_history import load_history
+
+    made = load_history(_hash(current_app.config["DEMO_PASSWORD"]))
+    click.echo(f"demo history: {made} applications created")
+
+
 @click.group("workflow")
 def workflow_group() -> None:
     """The title businesses' workflow."""

@@ -94,6 +94,9 @@ class Application(TimestampMixin, Model):
         Index("ix_application_state_committee", "state", "committee_id", "submitted_at"),
         Index("ix_application_type_state_series", "business_type", "state", "series"),
         Index("ix_application_state_entered", "state", "state_entered_at"),
+        # The dashboards (app/workflow/stats.py): a unit's or a committee's applications, by year of submission.
+        Index("ix_application_unit_submitted", "unit_id", "submitted_at", "state"),
+        Index("ix_application_committee_submitted", "committee_id", "submitted_at", "state"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

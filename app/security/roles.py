@@ -64,6 +64,7 @@ CLASS_COMPLETION_IMPORT = "ClassCompletionImport"  # a provider's 结业 list of
 CLASS_CATALOGUE = "ClassCatalogue"         # 培训班报名申请: published classes, 报名
 MY_ENROLMENT = "MyEnrolment"               # 培训班情况查看: one's own enrolments
 CLASS_OVERVIEW = "ClassOverview"           # the authority's read-only list of classes in its region
+DASHBOARD = "Dashboard"                    # 统计分析 of the reviewer's scope (can_read, can_export)
 
 # Menu names (stable); their labels are translated where the menu is built.
 MENU_ORG_INFO = "Organisation"
@@ -113,6 +114,8 @@ MENU_TRAINING_CLASSES = "Training Classes"  # 培训班管理 (provider)
 MENU_CLASS_CATALOGUE = "Class Enrolment"    # 培训班报名申请 (person)
 MENU_MY_ENROLMENTS = "My Enrolments"        # 培训班情况查看 (person)
 MENU_CLASS_OVERVIEW = "Class Overview"      # 培训班查询 (authority)
+MENU_STATISTICS = "Statistics"             # 统计分析 (category)
+MENU_DASHBOARD = "Dashboard"               # 统计看板
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,8 @@ _APPLICATION_REVIEW_MENUS = (MENU_REVIEW, MENU_TODO, MENU_DONE, MENU_CERTIFICATE
 _CE_OVERSIGHT = on(CE_COMPLIANCE, "can_list", EXPORT)
 _CE_OVERSIGHT_MENUS = (MENU_CE, MENU_CE_COMPLIANCE)
 _CE_READER = on(CE_REVIEW, "can_list", "can_show")  # 继续教育学时审核, read-only; the unit adds can_decide
+_DASHBOARD = on(DASHBOARD, "can_read", "can_export")
+_DASHBOARD_MENUS = (MENU_STATISTICS, MENU_DASHBOARD)
 
 ROLES: dict[str, RoleSpec] = {
     spec.name: spec
@@ -183,32 +188,33 @@ ROLES: dict[str, RoleSpec] = {
             + on(REVIEW_BATCH, *READ, EXPORT) + on(OBJECTION, *READ, EXPORT)
             + on(CREDIT_RECORD, *READ, "can_add", "can_end", EXPORT) + on(CERTIFICATE, "can_revoke")
             + on(CE_POLICY, *READ, EXPORT) + _CE_OVERSIGHT + _CE_READER + on(UNIT_BINDING, "can_list")
-            + on(UNIT_REGISTRATION, "can_list", "can_act") + on(CLASS_OVERVIEW, "can_list", "can_show"),
+            + on(UNIT_REGISTRATION, "can_list", "can_act") + on(CLASS_OVERVIEW, "can_list", "can_show") + _DASHBOARD,
             menus=_ORG_MENUS + _DICTIONARY_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS
             + (MENU_BATCHES, MENU_OBJECTIONS, MENU_CREDIT, MENU_CREDIT_RECORDS, MENU_CE_POLICIES, MENU_CE_REVIEW)
-            + _CE_OVERSIGHT_MENUS + (MENU_UNIT_BINDINGS, MENU_UNIT_REGISTRATIONS, MENU_CLASS_OVERVIEW),
+            + _CE_OVERSIGHT_MENUS + (MENU_UNIT_BINDINGS, MENU_UNIT_REGISTRATIONS, MENU_CLASS_OVERVIEW) + _DASHBOARD_MENUS,
         ),
         RoleSpec(
             SUPERVISOR_REVIEWER,
             _l("Supervising department reviewer"),
             grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + on(OBJECTION, *READ, EXPORT)
-            + _CE_OVERSIGHT + _CE_READER + on(UNIT_BINDING, "can_list") + on(UNIT_REGISTRATION, "can_list", "can_act"),
+            + _CE_OVERSIGHT + _CE_READER + on(UNIT_BINDING, "can_list") + on(UNIT_REGISTRATION, "can_list", "can_act")
+            + _DASHBOARD,
             menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_OBJECTIONS, MENU_CE_REVIEW)
-            + _CE_OVERSIGHT_MENUS + (MENU_UNIT_BINDINGS, MENU_UNIT_REGISTRATIONS),
+            + _CE_OVERSIGHT_MENUS + (MENU_UNIT_BINDINGS, MENU_UNIT_REGISTRATIONS) + _DASHBOARD_MENUS,
         ),
         RoleSpec(
             UNIT_REVIEWER,
             _l("Employer unit reviewer"),
             grants=_ORG_KEEPER + _PROFILE_REVIEWER + _APPLICATION_REVIEWER + _OBJECTION_KEEPER
             + on(PERSON_IMPORT, "can_import") + _CE_OVERSIGHT + _CE_READER + on(CE_REVIEW, "can_decide")
-            + on(UNIT_BINDING, "can_list", "can_act"),
+            + on(UNIT_BINDING, "can_list", "can_act") + _DASHBOARD,
             menus=_ORG_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_OBJECTIONS,)
-            + (MENU_IMPORT_PERSONS, MENU_UNIT_BINDINGS, MENU_CE_REVIEW) + _CE_OVERSIGHT_MENUS,
+            + (MENU_IMPORT_PERSONS, MENU_UNIT_BINDINGS, MENU_CE_REVIEW) + _CE_OVERSIGHT_MENUS + _DASHBOARD_MENUS,
         ),
         RoleSpec(
             COMMITTEE_OFFICE, _l("Review committee office"),
-            grants=_ORG_KEEPER + _APPLICATION_REVIEWER + _BATCH_KEEPER + _OBJECTION_KEEPER,
-            menus=_ORG_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_BATCHES, MENU_OBJECTIONS),
+            grants=_ORG_KEEPER + _APPLICATION_REVIEWER + _BATCH_KEEPER + _OBJECTION_KEEPER + _DASHBOARD,
+            menus=_ORG_MENUS + _APPLICATION_REVIEW_MENUS + (MENU_BATCHES, MENU_OBJECTIONS) + _DASHBOARD_MENUS,
         ),
         RoleSpec(
             EXPERT,

@@ -24,6 +24,7 @@ from app.views.review_batch import ReviewBatchView
 from app.views.ce_certificate import CeComplianceView, MyCeCertificateView
 from app.views.ce_policy import CePolicyView
 from app.views.ce_records import CeRecordView, CeReviewView
+from app.views.dashboard import DashboardView
 from app.views.credit import CreditRecordView, MyCreditView
 from app.views.certificate import CertificateVerifyView, CertificateView, MyCertificateView
 from app.views.org import MyOrgView, OrgAdminView
@@ -152,6 +153,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(
         DocumentTemplateView, r.MENU_DOCUMENT_TEMPLATES, label=_l("Document templates"), icon="fa-file-word-o",
         category=r.MENU_SYSTEM,
+    )
+    appbuilder.add_view(
+        DashboardView, r.MENU_DASHBOARD, label=_l("Statistics dashboard"), icon="fa-bar-chart",
+        category=r.MENU_STATISTICS, category_label=_l("Statistical analysis"), category_icon="fa-line-chart",
     )
     register_account_pages(appbuilder)
 
