@@ -140,7 +140,7 @@ def test_each_transition_tells_the_next_actors_in_reach_and_the_applicant_never_
         deadline = db.session.get(Application, app_id).correction_deadline
         assert told.recipient.username == "demo_applicant" and told.link == f"/applications/{app_id}"
         assert told.subject == "您的职称考核认定申请：退回修改"
-        assert "原因：学历证书不清晰" in told.body and "【材料清单】请重新扫描" in told.body
+        assert "原因：学历证书不清晰" in told.body and "【材料清单】意见：请重新扫描" in told.body
         assert f"请于 {deadline.isoformat()} 前完善后重新提交，逾期视为放弃" in told.body
 
         mark = last_id(Message)
