@@ -151,6 +151,17 @@ MAIL_PASSWORD = env_str("MAIL_PASSWORD")
 MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "zhiping@localhost")
 MAIL_TIMEOUT_SECONDS = env_int("MAIL_TIMEOUT_SECONDS", 10)
 
+# Notifications (站内信 and their e-mails, sent by `flask --app run workflow tick` or `mail send`): minutes to wait
+# before each retry of a refused e-mail, how many attempts before it is marked failed, how many e-mails one run
+# sends, how long a sender's claim on an e-mail lasts, and how many days before a correction deadline or the end of
+# a 公示 the reminder goes out. SITE_URL (e.g. https://zhiping.example.gov.cn) puts a full link in e-mails.
+MAIL_RETRY_MINUTES = tuple(int(m) for m in (env_str("MAIL_RETRY_MINUTES", "1,5,30,120,480") or "").split(",") if m.strip())
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 6)
+MAIL_BATCH_SIZE = env_int("MAIL_BATCH_SIZE", 200)
+MAIL_CLAIM_MINUTES = env_int("MAIL_CLAIM_MINUTES", 15)
+NOTIFY_REMINDER_DAYS = env_int("NOTIFY_REMINDER_DAYS", 3)
+SITE_URL = env_str("SITE_URL", "")
+
 # Excel imports (机构/工作人员/个人账号/字典值): the largest file and row count accepted, and how long an uploaded file
 # is kept between its dry run and the commit.
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)

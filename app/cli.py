@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(dict_group)
     app.cli.add_command(demo_group)
     app.cli.add_command(workflow_group)
+    app.cli.add_command(mail_group)
 
 
 @click.command("setup")
@@ -106,10 +107,13 @@ def workflow_group() -> None:
 @workflow_group.command("tick")
 @with_appcontext
 def workflow_tick() -> None:
-    """Apply time-driven transitions that are due (公示 ended, correction deadline passed); safe to repeat."""
+    """Apply due time-driven transitions (公示 ended, correction deadline passed), add the deadline reminders and
+    send the queued e-mails; safe to repeat and to run in several processes at once."""
     from app.workflow import tick
 
-    click.echo(f"workflow tick: {tick.run()} transitions applied")
+    result = tick.scheduled()
+    click.echo(f"workflow tick: {result.transitions} transitions applied, {result.reminders} reminders, "
+               f"e-mails: {result.delivery}")
 
 
 @workflow_group.command("graph")
@@ -121,3 +125,18 @@ def workflow_graph(business_type: str) -> None:
     from app.workflow import chart, engine
 
     click.echo(chart.flow_chart_svg(engine.business(BusinessType(business_type))))
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """The e-mail queue of notifications."""
+
+
+@mail_group.command("send")
+@click.option("--batch", type=click.IntRange(1, 10000), default=None, help="At most this many e-mails.")
+@with_appcontext
+def mail_send(batch: int | None) -> None:
+    """Send the queued e-mails that are due (also part of `workflow tick`); safe to run in several processes."""
+    from app.services.notifications import deliver
+
+    click.echo(f"mail send: {deliver(batch)}")

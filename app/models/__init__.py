@@ -11,6 +11,9 @@ from app.models.application import (
 from app.models.archived_document import ArchivedDocument
 from app.models.attachment import Attachment
 from app.models.audit import OperationLog
+from app.models.message import (
+    MAIL_STATUS_LABELS, MESSAGE_KIND_LABELS, MailStatus, Message, MessageKind, OutboundMail,
+)
 from app.models.objection import OBJECTION_STATUS_LABELS, Objection, ObjectionStatus
 from app.models.review_meeting import (
     VOTE_CHOICE_LABELS, MeetingRecusal, MeetingVote, ReviewBatch, VoteChoice, batch_attendee,
@@ -42,6 +45,12 @@ from app.models.org import (
 )
 
 __all__ = [
+    "MAIL_STATUS_LABELS",
+    "MESSAGE_KIND_LABELS",
+    "MailStatus",
+    "Message",
+    "MessageKind",
+    "OutboundMail",
     "REGISTRATION_STATUS_LABELS",
     "RegistrationStatus",
     "UnitRegistration",

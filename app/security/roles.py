@@ -65,6 +65,8 @@ CLASS_CATALOGUE = "ClassCatalogue"         # 培训班报名申请: published cl
 MY_ENROLMENT = "MyEnrolment"               # 培训班情况查看: one's own enrolments
 CLASS_OVERVIEW = "ClassOverview"           # the authority's read-only list of classes in its region
 DASHBOARD = "Dashboard"                    # 统计分析 of the reviewer's scope (can_read, can_export)
+MESSAGE = "Message"                        # 站内信: every signed-in user's own messages (can_read, can_write)
+MAIL_QUEUE = "MailQueue"                   # 邮件发送队列: Admin only (can_list, can_resend)
 
 # Menu names (stable); their labels are translated where the menu is built.
 MENU_ORG_INFO = "Organisation"
@@ -116,6 +118,7 @@ MENU_MY_ENROLMENTS = "My Enrolments"        # 培训班情况查看 (person)
 MENU_CLASS_OVERVIEW = "Class Overview"      # 培训班查询 (authority)
 MENU_STATISTICS = "Statistics"             # 统计分析 (category)
 MENU_DASHBOARD = "Dashboard"               # 统计看板
+MENU_MAIL_QUEUE = "Mail Queue"              # 邮件发送队列 (admin)
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,9 @@ SELF_SERVICE = (
     ("userinfoedit", "UserDBModelView"),
     ("can_this_form_get", "UserInfoEditView"),
     ("can_this_form_post", "UserInfoEditView"),
+    # 站内信: the messages page reads and marks only the user's own messages.
+    ("can_read", MESSAGE),
+    ("can_write", MESSAGE),
 )
 
 _ORG_READER = on(MY_ORG, *READ, EXPORT) + on(ORG_STAFF, *READ, EXPORT)

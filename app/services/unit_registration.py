@@ -23,6 +23,7 @@ from app.services import audit, dictionaries, passwords
 from app.services.orgs import EMAIL_RE, PHONE_RE, place_in_tree
 from app.services.registration import NAME_RE, check_mobile_and_email, check_username
 from app.services.uscc import UsccProblem, check, normalise
+from app.workflow import notify_ce
 
 MAX_REASON = 500
 
@@ -198,6 +199,7 @@ def approve(registration_id: int, actor, seen_version=None) -> UnitRegistration:
     if registration.account is not None:
         registration.account.active = True
     audit.record("unit_registration_approve", registration.org, actor)
+    notify_ce.unit_registration_decided(registration, approved=True)
     db.session.commit()
     return registration
 
@@ -215,6 +217,7 @@ def reject(registration_id: int, actor, reason: str | None, seen_version=None) -
     _decide(registration, seen_version, RegistrationStatus.rejected, actor, reason)
     registration.org.status = OrgStatus.disabled
     audit.record("unit_registration_reject", registration.org, actor, detail=reason)
+    notify_ce.unit_registration_decided(registration, approved=False)
     db.session.commit()
     return registration
 

@@ -12,6 +12,8 @@ from app.views.applications import ApplicationView
 from app.views.audit import OperationLogView
 from app.views.captcha import CaptchaView
 from app.views.login_log import LoginLogView
+from app.views.messages import MailQueueView, MessageView
+from app.views.messages import install as install_message_badge
 from app.views.password import PasswordView
 from app.views.recovery import RecoveryView
 from app.views.registration import RegistrationView
@@ -158,6 +160,12 @@ def register_views(appbuilder: AppBuilder) -> None:
         DashboardView, r.MENU_DASHBOARD, label=_l("Statistics dashboard"), icon="fa-bar-chart",
         category=r.MENU_STATISTICS, category_label=_l("Statistical analysis"), category_icon="fa-line-chart",
     )
+    appbuilder.add_view(
+        MailQueueView, r.MENU_MAIL_QUEUE, label=_l("Mail queue"), icon="fa-envelope-o", category=r.MENU_SYSTEM,
+    )
+    # 站内信: reached from the envelope in the navbar, which shows the unread count.
+    appbuilder.add_view_no_menu(MessageView)
+    install_message_badge(current_app)
     register_account_pages(appbuilder)
 
 

@@ -17,6 +17,7 @@ from app.models import BasicInfo, BindingStatus, Org, OrgKind, OrgStatus, UnitBi
 from app.models.mixins import utcnow
 from app.scope import clause_for
 from app.services import audit
+from app.workflow import notify_ce
 from app.workflow.profile import unit_locked
 
 MAX_REASON = 500
@@ -92,6 +93,7 @@ def request_binding(user, unit_id) -> UnitBinding:
     try:
         db.session.flush()
         audit.record("unit_binding_request", binding, user, detail=unit.name)
+        notify_ce.binding_requested(binding)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -168,6 +170,7 @@ def confirm(binding_id: int, actor, seen_version=None) -> UnitBinding:
     basic = db.session.scalar(select(BasicInfo).where(BasicInfo.user_id == binding.user_id))
     if basic is not None and basic.unit_id is None:
         basic.unit_id = binding.unit_id
+    notify_ce.binding_decided(binding, "confirm")
     db.session.commit()
     return binding
 
@@ -178,6 +181,7 @@ def reject(binding_id: int, actor, reason: str | None, seen_version=None) -> Uni
     binding = reviewable(binding_id, actor)
     binding = _transition(binding.id, seen_version, BindingStatus.pending, BindingStatus.rejected, actor,
                           "unit_binding_reject", reason)
+    notify_ce.binding_decided(binding, "reject")
     db.session.commit()
     return binding
 
@@ -188,5 +192,6 @@ def end(binding_id: int, actor, reason: str | None, seen_version=None) -> UnitBi
     binding = reviewable(binding_id, actor)
     binding = _transition(binding.id, seen_version, BindingStatus.confirmed, BindingStatus.ended, actor,
                           "unit_binding_end", reason)
+    notify_ce.binding_decided(binding, "end")
     db.session.commit()
     return binding

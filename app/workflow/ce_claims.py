@@ -20,7 +20,7 @@ from app.scope.resolve import resolve_scope
 from app.security import roles as r
 from app.services import attachments, audit, dictionaries
 from app.services.workdays import local_today
-from app.workflow import ce_binding, ce_compliance
+from app.workflow import ce_binding, ce_compliance, notify_ce
 
 EDITABLE = (CeRecordStatus.draft, CeRecordStatus.returned)
 MAX_NAME = 200
@@ -362,6 +362,8 @@ def _move(record, seen_version, from_statuses, to_status, action, actor, actor_o
         raise _already_handled()
     _event(record, action, from_status, to_status, actor, actor_org_id, hours, comment)
     audit.record(f"ce_record.{action}", record, actor=actor)
+    db.session.refresh(record)
+    notify_ce.ce_claim_moved(record, action)
     db.session.commit()
     db.session.expire_all()
     return db.session.get(CeRecord, record_id)

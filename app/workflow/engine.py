@@ -105,6 +105,8 @@ class AlreadyHandled(DomainError):
 
 
 _REGISTRY: dict[BusinessType, Business] = {}
+# Run after every transition, inside its transaction (app/workflow/notify.py: who is told).
+_AFTER_TRANSITION: list[Callable[[Application, Transition, Context], None]] = []
 
 
 def register(business: Business) -> Business:
@@ -119,6 +121,13 @@ def business(kind: BusinessType) -> Business:
 
 def all_businesses() -> list[Business]:
     return list(_REGISTRY.values())
+
+
+def after_transition(listener: Callable[[Application, Transition, Context], None]):
+    """Register `listener(application, transition, context)`, called by `apply` after each transition, before
+    its commit: what it adds to the session is committed or rolled back with the transition."""
+    _AFTER_TRANSITION.append(listener)
+    return listener
 
 
 # ----- who may act -----
@@ -223,6 +232,8 @@ def apply(application_id: int, event: str, actor: AppUser | None, *, seen_versio
         actor_role=role, actor_org_id=context.org.id if context.org else None, from_state=source.value,
         to_state=target.value, reason=context.reason, section_comments=context.section_comments, ip=ip,
     ))
+    for listener in _AFTER_TRANSITION:
+        listener(application, transition, context)
     audit.record(f"application.{transition.event}", application, actor=actor)
     if commit:
         db.session.commit()

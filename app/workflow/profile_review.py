@@ -20,6 +20,7 @@ from app.models.mixins import utcnow
 from app.scope.resolve import resolve_scope
 from app.security import roles as r
 from app.services import audit
+from app.workflow import notify_ce
 from app.workflow.profile import BASIC_REQUIRED, SECTIONS, supervising_org
 
 MAX_COMMENT = 500
@@ -107,6 +108,7 @@ def submit(user: AppUser, ip: str | None = None) -> ProfileReview:
         raise DomainError(_("There is nothing new to submit: every record is already submitted or approved."))
     _history(review, ReviewAction.submit, user, r.APPLICANT, None, None, ReviewStage.unit, items, ip)
     audit.record("profile.submit", review, actor=user)
+    notify_ce.profile_submitted(review)
     db.session.commit()
     db.session.expire_all()
     return review
@@ -175,6 +177,7 @@ def decide(review_id: int, seen_version: int, actor: AppUser, decisions: list[De
     org = _actor_org(actor, review, role)
     _history(review, action, actor, role, org, stage, next_stage, items, ip)
     audit.record(f"profile.{action.value}", review, actor=actor)
+    notify_ce.profile_decided(review, actor, next_stage, items)
     db.session.commit()
     db.session.expire_all()
     return db.session.get(ProfileReview, review_id)

@@ -1,4 +1,5 @@
-"""Time-driven transitions (公示 ending, correction deadlines passing), run by `flask --app run workflow tick`.
+"""Time-driven transitions (公示 ending, correction deadlines passing), run by `flask --app run workflow tick`
+with the deadline reminders and the e-mail queue after them (`scheduled`).
 
 The same catch-up runs lazily when an application is read, so nothing depends on the scheduler being on time.
 Two ticks at once are harmless: each transition is a conditional update, and the loser skips the application.
@@ -6,6 +7,7 @@ Two ticks at once are harmless: each transition is a conditional update, and the
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
@@ -13,8 +15,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.models import AppState, Application
 from app.models.mixins import utcnow
-from app.services import workdays
-from app.workflow import engine
+from app.services import notifications, workdays
+from app.workflow import engine, notify
 
 # States a system transition may leave, with the date column that makes it due.
 _DUE = (
@@ -75,3 +77,19 @@ def run(today: dt.date | None = None, batch: int = 500) -> int:
             application = db.session.get(Application, application_id)
             total += catch_up(application)
         last_id = ids[-1]
+
+
+@dataclass
+class TickResult:
+    """What one scheduled run did."""
+
+    transitions: int
+    reminders: int
+    delivery: notifications.Delivery
+
+
+def scheduled(today: dt.date | None = None) -> TickResult:
+    """The scheduled run: due transitions, then deadline reminders, then the e-mails they and others queued."""
+    transitions = run(today)
+    reminders = notify.send_reminders(today)
+    return TickResult(transitions, reminders, notifications.deliver())

@@ -26,7 +26,7 @@ from app.models import (
 )
 from app.models.mixins import utcnow
 from app.services import audit, dictionaries
-from app.workflow import ce_binding, ce_compliance
+from app.workflow import ce_binding, ce_compliance, notify_ce
 
 MAX_REASON = 500
 MAX_SUBJECTS = 50
@@ -366,6 +366,7 @@ def confirm(enrolment_id: int, actor: AppUser, seen_version: int | None = None) 
         raise DomainError(_("The class is full."))
     _decide(enrolment, EnrolmentStatus.confirmed, actor, None)
     audit.record("enrolment.confirm", enrolment, actor)
+    notify_ce.enrolment_decided(enrolment)
     _commit("enrolment")
     return enrolment
 
@@ -383,6 +384,7 @@ def reject(enrolment_id: int, actor: AppUser, reason: str, seen_version: int | N
             _("Only an enrolment awaiting confirmation can be refused."))
     _decide(enrolment, EnrolmentStatus.rejected, actor, reason)
     audit.record("enrolment.reject", enrolment, actor, detail=reason)
+    notify_ce.enrolment_decided(enrolment)
     _commit("enrolment")
     return enrolment
 
@@ -445,6 +447,7 @@ def mark_completed(enrolment: Enrolment, actor: AppUser) -> CeRecord:
     enrolment.ce_record_id = record.id
     db.session.flush()
     audit.record("enrolment.complete", enrolment, actor)
+    notify_ce.enrolment_completed(enrolment, record)
     return record
 
 

@@ -1,7 +1,7 @@
 """dashboard indexes: a unit's and a committee's applications by year of submission
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-11-22 14:40:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0019'
-down_revision = '0016'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
