@@ -35,6 +35,7 @@ from app.models.profile_review import (
     REVIEW_ACTION_LABELS, REVIEW_STAGE_LABELS, ProfileReview, ProfileReviewEvent, ReviewAction, ReviewStage,
 )
 from app.models.dictionary import DictItem, DictType
+from app.models.portal import ARTICLE_CATEGORY_LABELS, Article, ArticleCategory, ArticleFile
 from app.models.document_template import DocumentTemplateChoice, DocumentTemplateVersion
 from app.models.org import (
     ORG_KIND_LABELS, ORG_STATUS_LABELS, REGISTRATION_STATUS_LABELS, Org, OrgKind, OrgStatus, RegistrationStatus,
@@ -42,6 +43,10 @@ from app.models.org import (
 )
 
 __all__ = [
+    "ARTICLE_CATEGORY_LABELS",
+    "Article",
+    "ArticleCategory",
+    "ArticleFile",
     "REGISTRATION_STATUS_LABELS",
     "RegistrationStatus",
     "UnitRegistration",

@@ -64,6 +64,7 @@ CLASS_COMPLETION_IMPORT = "ClassCompletionImport"  # a provider's 结业 list of
 CLASS_CATALOGUE = "ClassCatalogue"         # 培训班报名申请: published classes, 报名
 MY_ENROLMENT = "MyEnrolment"               # 培训班情况查看: one's own enrolments
 CLASS_OVERVIEW = "ClassOverview"           # the authority's read-only list of classes in its region
+ARTICLE = "Article"                        # 门户内容管理: the portal's articles and files (Admin only, SPEC §10)
 
 # Menu names (stable); their labels are translated where the menu is built.
 MENU_ORG_INFO = "Organisation"
@@ -113,6 +114,7 @@ MENU_TRAINING_CLASSES = "Training Classes"  # 培训班管理 (provider)
 MENU_CLASS_CATALOGUE = "Class Enrolment"    # 培训班报名申请 (person)
 MENU_MY_ENROLMENTS = "My Enrolments"        # 培训班情况查看 (person)
 MENU_CLASS_OVERVIEW = "Class Overview"      # 培训班查询 (authority)
+MENU_ARTICLES = "Portal Articles"           # 门户内容管理 (admin)
 
 
 @dataclass(frozen=True)

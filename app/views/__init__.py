@@ -27,6 +27,7 @@ from app.views.ce_records import CeRecordView, CeReviewView
 from app.views.credit import CreditRecordView, MyCreditView
 from app.views.certificate import CertificateVerifyView, CertificateView, MyCertificateView
 from app.views.org import MyOrgView, OrgAdminView
+from app.views.portal import ArticleAdminView, PortalView
 from app.views.profile import ProfileFileView, ProfileView
 from app.views.profile_review import ProfileReviewView
 from app.views.profile_sections import SECTION_VIEWS
@@ -153,6 +154,11 @@ def register_views(appbuilder: AppBuilder) -> None:
         DocumentTemplateView, r.MENU_DOCUMENT_TEMPLATES, label=_l("Document templates"), icon="fa-file-word-o",
         category=r.MENU_SYSTEM,
     )
+    appbuilder.add_view(
+        ArticleAdminView, r.MENU_ARTICLES, label=_l("Portal articles"), icon="fa-newspaper-o",
+        category=r.MENU_SYSTEM,
+    )
+    appbuilder.add_view_no_menu(PortalView)
     register_account_pages(appbuilder)
 
 
