@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import g
 from flask_appbuilder import IndexView, expose
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -37,6 +38,13 @@ def applicant_summary(user) -> dict:
         "evaluation_id": latest.id if latest else None,
         "returned": returned or 0,
     }
+
+
+def title_labels():
+    """Code → label of every title, read once (the page lists up to ten applications)."""
+    english = str(get_locale() or "") == "en"
+    names = {entry.code: entry.display(english) for entry in dictionaries.entries("title")}
+    return lambda code: names.get(code, code or "")
 
 
 def applicant_facts(user) -> dict:
@@ -73,6 +81,6 @@ class HomeView(IndexView):
             applicant=applicant_summary(user) if is_applicant else None,
             facts=applicant_facts(user) if is_applicant else None,
             state_labels=APP_STATE_LABELS, type_labels=BUSINESS_TYPE_LABELS,
-            title_label=lambda code: dictionaries.label("title", code),
+            title_label=title_labels(),
             hours=hours_text,
         )
