@@ -20,7 +20,16 @@ class ArticleCategory(enum.Enum):
     notice = "notice"
     faq = "faq"
     download = "download"
+    guidance = "guidance"  # 申报须知: the two singletons shown in the declaration workspace (seed 003)
 
+
+PORTAL_CATEGORIES = (ArticleCategory.policy, ArticleCategory.guide, ArticleCategory.notice, ArticleCategory.faq,
+                     ArticleCategory.download)
+# The singletons of 申报须知 by slug, in the order of seed 003's tabs.
+GUIDANCE_SLUGS = {
+    "form_instructions": _l("Form-filling instructions"),
+    "declaration_instructions": _l("Declaration instructions"),
+}
 
 ARTICLE_CATEGORY_LABELS = {
     ArticleCategory.policy: _l("Policies and regulations"),
@@ -28,6 +37,7 @@ ARTICLE_CATEGORY_LABELS = {
     ArticleCategory.notice: _l("Notices and announcements"),
     ArticleCategory.faq: _l("Frequently asked questions"),
     ArticleCategory.download: _l("File downloads"),
+    ArticleCategory.guidance: _l("Declaration guidance"),
 }
 
 
@@ -46,6 +56,7 @@ class Article(TimestampMixin, VersionedMixin, Model):
     publish_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     published: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     pinned: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    slug: Mapped[str | None] = mapped_column(String(40), unique=True)  # a 申报须知 singleton (GUIDANCE_SLUGS)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
 

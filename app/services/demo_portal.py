@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import exists, select
 
 from app.extensions import db
-from app.models import Article, ArticleCategory, ArticleFile, AppUser, Attachment
+from app.models import GUIDANCE_SLUGS, Article, ArticleCategory, ArticleFile, AppUser, Attachment
 from app.services import attachments
 from app.services.workdays import local_today
 
@@ -41,6 +41,21 @@ FAQ_BODY = (
     "请补充相应的信息，经主管单位审核后方可办理业务。\n"
     "原因是个人项目信息未填写完整，需先完成填写并提交人事管理单位和主管单位审核，审核通过后方可进行业务办理。"
 )
+
+GUIDANCE = {
+    "form_instructions": (
+        "一、请按“申报信息、基本情况、任职情况、学习经历、工作经历、工作业绩、论文著作、培训情况”的顺序逐项填写，"
+        "带 * 的项目为必填项。\n"
+        "二、工作业绩请按普通项目、主持项目解决重大技术难题、获奖项目分类填写；论文著作请按论文、著作、省部级技术标准分类填写，"
+        "系统据此生成专业技术资格审核表。\n"
+        "三、提交前请依次查看各个生成报表，确认无误后再提交审核。"
+    ),
+    "declaration_instructions": (
+        "一、申报人须逐级申报，申报资格应为现有职称的上一级；破格申报须说明理由，由审核人员审核。\n"
+        "二、个人信息须经人事管理单位和主管单位审核通过后方可申报。\n"
+        "三、提交后，在审核人员打开前可撤回修改；被退回的，请在整改期限内完善后重新提交，逾期视为放弃。"
+    ),
+}
 
 
 def _docx() -> bytes:
@@ -96,4 +111,7 @@ def load_articles(admin: AppUser) -> int:
             body="申报人请下载申报材料清单和申报人员名单模板，按要求填写。",
             files=[_file(admin, "专业技术资格评审申报材料清单.docx", _docx(), attachments.DOCX_TYPE),
                    _file(admin, "申报人员名单模板.xlsx", _xlsx(), attachments.XLSX_TYPE)])
-    return len(POLICIES) + len(NOTICES) + 5
+    for slug, body in GUIDANCE.items():
+        made = article(ArticleCategory.guidance, str(GUIDANCE_SLUGS[slug]), 30, body=body)
+        made.slug = slug
+    return len(POLICIES) + len(NOTICES) + 5 + len(GUIDANCE)

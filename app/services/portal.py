@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import DomainError, ErrorCollector, ValidationFailed
 from app.extensions import db
-from app.models import Article, ArticleCategory, ArticleFile, AppUser
+from app.models import GUIDANCE_SLUGS, PORTAL_CATEGORIES, Article, ArticleCategory, ArticleFile, AppUser
 from app.models.mixins import utcnow
 from app.services import attachments, audit
 from app.services.workdays import local_today
@@ -53,8 +53,31 @@ def latest(per_category: int = 6) -> dict[ArticleCategory, list[Article]]:
         category: list(db.session.scalars(
             select(Article).where(Article.category == category, public_clause())
             .order_by(*public_order()).limit(per_category)))
-        for category in ArticleCategory
+        for category in PORTAL_CATEGORIES
     }
+
+
+def guidance() -> list[tuple[str, Article]]:
+    """The published 申报须知 (填表说明, 报名说明) shown in the declaration workspace, in tab order."""
+    found = {article.slug: article for article in db.session.scalars(
+        select(Article).where(Article.slug.in_(list(GUIDANCE_SLUGS)), public_clause()))}
+    return [(str(label), found[slug]) for slug, label in GUIDANCE_SLUGS.items() if slug in found]
+
+
+def ensure_guidance(slug: str, actor: AppUser) -> Article:
+    """The 申报须知 singleton of the slug, created (unpublished, empty) when it does not exist yet; commits."""
+    if slug not in GUIDANCE_SLUGS:
+        raise DomainError(_("Unknown operation."))
+    article = db.session.scalar(select(Article).where(Article.slug == slug))
+    if article is None:
+        article = Article(category=ArticleCategory.guidance, slug=slug, title=str(GUIDANCE_SLUGS[slug]), body="",
+                          publish_date=local_today(), published=False, created_by_id=actor.id,
+                          updated_by_id=actor.id)
+        db.session.add(article)
+        db.session.flush()
+        audit.record("article.add", article, actor=actor)
+        db.session.commit()
+    return article
 
 
 @dataclass(frozen=True)
@@ -69,13 +92,17 @@ class ArticleInput:
     pinned: bool = False
 
 
-def _checked(data: ArticleInput, uploads: list) -> tuple[ArticleCategory | None, str, str, dt.date | None]:
+def _checked(data: ArticleInput, uploads: list, fixed: ArticleCategory | None = None
+             ) -> tuple[ArticleCategory | None, str, str, dt.date | None]:
     errors = ErrorCollector()
-    category = None
-    try:
-        category = ArticleCategory((data.category or "").strip())
-    except ValueError:
-        errors.add("category", _("Category: please choose one of the listed categories."))
+    category = fixed
+    if fixed is None:
+        try:
+            category = ArticleCategory((data.category or "").strip())
+        except ValueError:
+            category = None
+        if category not in PORTAL_CATEGORIES:
+            errors.add("category", _("Category: please choose one of the listed categories."))
     title = (data.title or "").strip()
     if not title:
         errors.add("title", _("Title: please enter the title."))
@@ -142,8 +169,10 @@ def save(article_id: int | None, data: ArticleInput, actor: AppUser, uploads: li
     """Add (article_id None) or change an article, with any new files; commits. ValidationFailed / StaleArticle."""
     uploads = [upload for upload in (uploads or []) if upload is not None and upload.filename]
     try:
-        category, title, body, publish_date = _checked(data, uploads)
         article = _existing(article_id, seen_version) if article_id is not None else None
+        # A 申报须知 singleton keeps its column; no other article can be put into it.
+        fixed = ArticleCategory.guidance if article is not None and article.slug else None
+        category, title, body, publish_date = _checked(data, uploads, fixed)
         if article is None:
             article = Article(created_by_id=actor.id, files=[])
             db.session.add(article)
@@ -223,6 +252,8 @@ def delete(article_id: int, actor: AppUser, seen_version: int | None) -> None:
     """Delete an article and its files."""
     try:
         article = _existing(article_id, seen_version)
+        if article.slug:
+            raise DomainError(_("The declaration guidance cannot be deleted; withdraw it from publication instead."))
         for attached in list(article.files):
             attachments.discard(attached.attachment)
         audit.record("article.delete", article, actor=actor, detail=article.title[:200])

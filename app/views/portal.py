@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
-from app.models import ARTICLE_CATEGORY_LABELS, Article, ArticleCategory, ArticleFile
+from app.models import ARTICLE_CATEGORY_LABELS, GUIDANCE_SLUGS, PORTAL_CATEGORIES, Article, ArticleCategory, ArticleFile
 from app.security import roles as r
 from app.services import attachments, portal
 from app.services.workdays import local_today
@@ -30,9 +30,12 @@ EVENT_LABELS = {
 
 def _category(code: str) -> ArticleCategory:
     try:
-        return ArticleCategory(code)
+        category = ArticleCategory(code)
     except ValueError:
         abort(404)
+    if category not in PORTAL_CATEGORIES:
+        abort(404)
+    return category
 
 
 def _search_text() -> str:
@@ -59,7 +62,8 @@ def may_manage() -> bool:
 def visible_article(article_id: int) -> Article:
     """An article the current visitor may read: public, or any when they manage articles; 404 otherwise."""
     article = db.session.get(Article, article_id)
-    if article is None or not (portal.is_public(article) or may_manage()):
+    if article is None or not ((portal.is_public(article) and article.category in PORTAL_CATEGORIES)
+                               or may_manage()):
         abort(404)
     return article
 
@@ -75,7 +79,7 @@ def send_attachment(attachment):
 
 def portal_context() -> dict:
     """What every portal page needs: the navigation and the labels."""
-    return {"categories": list(ArticleCategory), "category_labels": ARTICLE_CATEGORY_LABELS,
+    return {"categories": list(PORTAL_CATEGORIES), "category_labels": ARTICLE_CATEGORY_LABELS,
             "today": local_today(), "business_url": business_url()}
 
 
@@ -140,7 +144,7 @@ class ArticleAdminView(BaseView):
     route_base = "/admin/articles"
     class_permission_name = r.ARTICLE
     method_permission_name = {"index": "list", "add": "add", "edit": "edit", "act": "edit", "upload": "edit",
-                              "delete_file": "edit", "delete": "delete"}
+                              "delete_file": "edit", "delete": "delete", "guidance": "edit"}
     default_view = "index"
 
     def _article(self, article_id: int) -> Article:
@@ -165,7 +169,17 @@ class ArticleAdminView(BaseView):
                                                     Article.id.desc()))
         return self.render_template("portal/admin_list.html", title=_("Portal articles"), rows=rows, total=total,
                                     page=page, pages=pages, q=text, category_code=code,
-                                    is_public=portal.is_public, **portal_context())
+                                    is_public=portal.is_public, guidance_slugs=GUIDANCE_SLUGS,
+                                    all_categories=list(ArticleCategory), **portal_context())
+
+    @expose("/guidance/<string:slug>", methods=["POST"])
+    @has_access
+    def guidance(self, slug):
+        """填表说明 / 报名说明: open the singleton for editing, creating it (unpublished) the first time."""
+        if slug not in GUIDANCE_SLUGS:
+            abort(404)
+        article = portal.ensure_guidance(slug, g.user)
+        return redirect(url_for(".edit", article_id=article.id))
 
     def _form_page(self, article, values, errors=None, status=200):
         title = _("Edit article") if article else _("Add article")

@@ -286,3 +286,39 @@ def test_online_business_leads_to_login_or_to_the_applicants_tracking(app, brows
     assert 'href="/login/">网上业务' in text_of(app.test_client().get("/portal/faq/"))
     applicant = browser_factory(app, "demo_applicant")
     assert 'href="/applications/tracking">网上业务' in text_of(applicant.get("/portal/faq/"))
+
+
+# ----- 申报须知 (填表说明, 报名说明) in the declaration workspace -----
+
+def test_guidance_tabs_show_the_admins_text_on_the_declaration_pages(app, browser_factory):
+    applicant = browser_factory(app, "demo_applicant")
+    for url in ("/applications/new", "/applications/declare?type=evaluation"):
+        page = text_of(applicant.get(url))
+        assert "填表说明" in page and "报名说明" in page and "申报人须逐级申报" in page, url
+    admin = browser_factory(app, "demo_admin")
+    opened = admin.post("/admin/articles/guidance/declaration_instructions", {})
+    assert opened.status_code == 302
+    article_id = int(re.search(r"/admin/articles/(\d+)/edit", opened.headers["Location"]).group(1))
+    with app.app_context():
+        version = db.session.get(Article, article_id).version
+    # The category cannot be changed away from 申报须知, nor can a normal article be put into it.
+    admin.post(f"/admin/articles/{article_id}/edit", {**_form(category="notice", body="新的报名说明第一条\n第二条"),
+                                                      "title": "报名说明", "version": version})
+    with app.app_context():
+        article = db.session.get(Article, article_id)
+        assert article.category == ArticleCategory.guidance and article.slug == "declaration_instructions"
+        version = article.version
+    assert "新的报名说明第一条" in text_of(applicant.get("/applications/new"))
+    refused = admin.post("/admin/articles/add", _form(category="guidance"))
+    assert refused.status_code == 400 and "请从列表中选择栏目" in text_of(refused)
+    # It is not a portal column, cannot be deleted, and withdrawn it leaves the declaration pages.
+    assert app.test_client().get("/portal/guidance/").status_code == 404
+    assert app.test_client().get(f"/portal/articles/{article_id}").status_code == 404
+    admin.post(f"/admin/articles/{article_id}/delete", {"version": version})
+    admin.post(f"/admin/articles/{article_id}/act", {"event": "unpublish", "version": version})
+    with app.app_context():
+        assert db.session.get(Article, article_id) is not None
+    page = text_of(applicant.get("/applications/new"))
+    assert "新的报名说明第一条" not in page and "填表说明" in page
+    assert admin.post("/admin/articles/guidance/nonsense", {}).status_code == 404
+    assert applicant.post("/admin/articles/guidance/form_instructions", {}).status_code in (302, 403)
