@@ -100,6 +100,7 @@ UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
 FILE_ALLOWED_EXTENSIONS = ("pdf", "jpg", "jpeg", "png")
 # Per-file limits, checked after the content type has been sniffed from the bytes.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 5) * 1024 * 1024
+PORTAL_FILE_MAX_BYTES = env_int("PORTAL_FILE_MAX_MB", 10) * 1024 * 1024  # 文件下载 on the portal
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_KB", 1024) * 1024
 # An uploaded Word template (系统管理 › 文书模板) is refused above this size.
 DOCUMENT_TEMPLATE_MAX_BYTES = env_int("DOCUMENT_TEMPLATE_MAX_KB", 2048) * 1024

@@ -38,6 +38,9 @@ from app.models.profile_review import (
     REVIEW_ACTION_LABELS, REVIEW_STAGE_LABELS, ProfileReview, ProfileReviewEvent, ReviewAction, ReviewStage,
 )
 from app.models.dictionary import DictItem, DictType
+from app.models.portal import (
+    ARTICLE_CATEGORY_LABELS, GUIDANCE_SLUGS, PORTAL_CATEGORIES, Article, ArticleCategory, ArticleFile,
+)
 from app.models.document_template import DocumentTemplateChoice, DocumentTemplateVersion
 from app.models.org import (
     ORG_KIND_LABELS, ORG_STATUS_LABELS, REGISTRATION_STATUS_LABELS, Org, OrgKind, OrgStatus, RegistrationStatus,
@@ -51,6 +54,12 @@ __all__ = [
     "Message",
     "MessageKind",
     "OutboundMail",
+    "ARTICLE_CATEGORY_LABELS",
+    "GUIDANCE_SLUGS",
+    "PORTAL_CATEGORIES",
+    "Article",
+    "ArticleCategory",
+    "ArticleFile",
     "REGISTRATION_STATUS_LABELS",
     "RegistrationStatus",
     "UnitRegistration",

@@ -67,6 +67,7 @@ CLASS_OVERVIEW = "ClassOverview"           # the authority's read-only list of c
 DASHBOARD = "Dashboard"                    # 统计分析 of the reviewer's scope (can_read, can_export)
 MESSAGE = "Message"                        # 站内信: every signed-in user's own messages (can_read, can_write)
 MAIL_QUEUE = "MailQueue"                   # 邮件发送队列: Admin only (can_list, can_resend)
+ARTICLE = "Article"                        # 门户内容管理: the portal's articles and files (Admin only, SPEC §10)
 
 # Menu names (stable); their labels are translated where the menu is built.
 MENU_ORG_INFO = "Organisation"
@@ -119,6 +120,7 @@ MENU_CLASS_OVERVIEW = "Class Overview"      # 培训班查询 (authority)
 MENU_STATISTICS = "Statistics"             # 统计分析 (category)
 MENU_DASHBOARD = "Dashboard"               # 统计看板
 MENU_MAIL_QUEUE = "Mail Queue"              # 邮件发送队列 (admin)
+MENU_ARTICLES = "Portal Articles"           # 门户内容管理 (admin)
 
 
 @dataclass(frozen=True)

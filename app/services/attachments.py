@@ -9,6 +9,7 @@ import hashlib
 import io
 import os
 import secrets
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -38,6 +39,34 @@ class Kind:
 
 PDF = Kind(_l("PDF"), ("application/pdf",), "ATTACHMENT_MAX_BYTES")
 PHOTO = Kind(_l("JPG or PNG image"), ("image/jpeg", "image/png"), "PHOTO_MAX_BYTES")
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# 文件下载 on the portal: PDF, Word and Excel (macro-free OOXML only; old binary .doc/.xls are refused).
+PORTAL_FILE = Kind(_l("PDF, Word (.docx) or Excel (.xlsx) file"), ("application/pdf", DOCX_TYPE, XLSX_TYPE),
+                   "PORTAL_FILE_MAX_BYTES")
+# The main part each OOXML package must declare in [Content_Types].xml, and the part itself.
+_OOXML_MAIN = {
+    DOCX_TYPE: ("word/document.xml", b'"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"'),
+    XLSX_TYPE: ("xl/workbook.xml", b'"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"'),
+}
+_MAX_CONTENT_TYPES_XML = 256 * 1024
+
+
+def _ooxml_type(data: bytes) -> str | None:
+    """DOCX_TYPE or XLSX_TYPE when the bytes are a readable Office Open XML package of that kind."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            info = archive.getinfo("[Content_Types].xml")
+            if info.file_size > _MAX_CONTENT_TYPES_XML:
+                return None
+            declared = archive.read(info)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, NotImplementedError):
+        return None
+    for content_type, (part, main) in _OOXML_MAIN.items():
+        if part in names and main in declared:
+            return content_type
+    return None
 
 
 def sniff(data: bytes) -> str | None:
@@ -51,10 +80,12 @@ def sniff(data: bytes) -> str | None:
                 return {"JPEG": "image/jpeg", "PNG": "image/png"}.get(image.format)
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
             return None
+    if data.startswith(b"PK\x03\x04"):
+        return _ooxml_type(data)
     return None
 
 
-def _clean_name(filename: str | None) -> str:
+def clean_name(filename: str | None) -> str:
     """The last component of an uploaded name, without control characters, at most 200 characters."""
     name = PurePath((filename or "").replace("\\", "/")).name
     name = "".join(ch for ch in name if ch.isprintable()).strip()
@@ -82,7 +113,7 @@ def store(field: str, upload, owner_id: int, kind: Kind) -> Attachment:
     content_type = check_upload(field, data, kind)
     key = write(data)
     attachment = Attachment(
-        owner_id=owner_id, storage_key=key, original_name=_clean_name(upload.filename),
+        owner_id=owner_id, storage_key=key, original_name=clean_name(upload.filename),
         content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
     )
     db.session.add(attachment)

@@ -11,7 +11,7 @@ from stdnum.cn import uscc
 from app.extensions import db
 from app.models import AppUser, DictItem, DictType, Org, OrgKind, OrgStatus
 from app.security import roles as r
-from app.services import demo_ce, demo_committee, demo_profile
+from app.services import demo_ce, demo_committee, demo_portal, demo_profile
 from app.services.orgs import place_in_tree
 
 
@@ -113,6 +113,10 @@ def load_demo(password: str) -> int:
     created += demo_ce.load_ce(accounts["demo_applicant"], accounts["demo_unit"])
     committee = next(org for org in by_name.values() if org.kind == OrgKind.committee)
     created += demo_committee.load_committee(committee, _hash(password))
+    admin = db.session.scalar(select(AppUser).where(AppUser.username == "demo_admin"))
+    if admin is not None:
+        created += demo_portal.load_articles(admin)
+        db.session.commit()
     return created
 
 

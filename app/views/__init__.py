@@ -30,6 +30,7 @@ from app.views.dashboard import DashboardView
 from app.views.credit import CreditRecordView, MyCreditView
 from app.views.certificate import CertificateVerifyView, CertificateView, MyCertificateView
 from app.views.org import MyOrgView, OrgAdminView
+from app.views.portal import ArticleAdminView, PortalView
 from app.views.profile import ProfileFileView, ProfileView
 from app.views.profile_review import ProfileReviewView
 from app.views.profile_sections import SECTION_VIEWS
@@ -166,6 +167,11 @@ def register_views(appbuilder: AppBuilder) -> None:
     # 站内信: reached from the envelope in the navbar, which shows the unread count.
     appbuilder.add_view_no_menu(MessageView)
     install_message_badge(current_app)
+    appbuilder.add_view(
+        ArticleAdminView, r.MENU_ARTICLES, label=_l("Portal articles"), icon="fa-newspaper-o",
+        category=r.MENU_SYSTEM,
+    )
+    appbuilder.add_view_no_menu(PortalView)
     register_account_pages(appbuilder)
 
 

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import APP_STATE_LABELS, BUSINESS_TYPE_LABELS, AppState, Application, BusinessType, FINAL_STATES
 from app.scope import clause_for
 from app.security import roles as r
-from app.services import dictionaries
+from app.services import dictionaries, portal
 from app.views import application_display as shown
 from app.views import application_fields as fields
 from app.views.applications import EDITABLE, apply_event, owned, passed_message, return_notice
@@ -91,7 +91,7 @@ class ApplicationFormView(BaseView):
         return self.render_template(
             "applications/new.html", title=_("New application"), kinds=BUSINESS_TYPE_LABELS,
             descriptions=DESCRIPTIONS, drafts=_own_drafts(), open_ones=_open_ones(), declared=DECLARED,
-            states=APP_STATE_LABELS,
+            states=APP_STATE_LABELS, guidance=portal.guidance(),
         )
 
     @expose("/start", methods=["POST"])
@@ -147,7 +147,7 @@ class ApplicationFormView(BaseView):
             current_label=dictionaries.label("title", current) or _("None"),
             series_options=fields.series_options(), titles=fields.title_options(choice["series"], current),
             categories=fields.category_options(choice["series"]),
-            specialties=fields.specialty_options(choice["category"]),
+            specialties=fields.specialty_options(choice["category"]), guidance=portal.guidance(),
         )
 
     @expose("/options")

@@ -1,17 +1,21 @@
-"""The home page: anonymous visitors go to the login page; signed-in users see their roles and orgs, and an
-applicant also sees the current title, the latest evaluation and what waits for them."""
+"""The home page: anonymous visitors get the portal (articles, the login box, certificate verification);
+signed-in users see their roles and orgs, and an applicant also sees the current title, the latest evaluation,
+the profile's review status, open and returned applications and the continuing-education verdicts."""
 from __future__ import annotations
 
-from flask import g, redirect, url_for
+from flask import g
 from flask_appbuilder import IndexView, expose
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import APP_STATE_LABELS, AppState, Application, BasicInfo, BusinessType
+from app.models import APP_STATE_LABELS, BUSINESS_TYPE_LABELS, AppState, Application, BasicInfo, BusinessType
 from app.security import roles as r
 from app.security.roles import role_label
-from app.services import dictionaries
+from app.workflow.ce_compliance import hours_text
+from app.services import applicant_home, captcha, dictionaries, portal
+from app.views.portal import portal_context
 
 EVALUATIONS = (BusinessType.evaluation, BusinessType.entrusted)
 
@@ -36,6 +40,24 @@ def applicant_summary(user) -> dict:
     }
 
 
+def title_labels():
+    """Code → label of every title, read once (the page lists up to ten applications)."""
+    english = str(get_locale() or "") == "en"
+    names = {entry.code: entry.display(english) for entry in dictionaries.entries("title")}
+    return lambda code: names.get(code, code or "")
+
+
+def applicant_facts(user) -> dict:
+    """The rest of the applicant's 首页 (app/services/applicant_home.py)."""
+    return {
+        "profile": applicant_home.profile_status(user.id),
+        "open": applicant_home.open_applications(user.id),
+        "returned": applicant_home.returned_applications(user.id),
+        "returned_ce": applicant_home.returned_ce_claims(user.id),
+        "ce_years": applicant_home.ce_years(user.id),
+    }
+
+
 class HomeView(IndexView):
     """首页."""
 
@@ -46,7 +68,10 @@ class HomeView(IndexView):
     def index(self):
         user = g.get("user")
         if user is None or not user.is_authenticated:
-            return redirect(url_for(self.appbuilder.sm.auth_view.endpoint + ".login"))
+            return self.render_template(
+                "portal/home.html", appbuilder=self.appbuilder, latest=portal.latest(),
+                captcha_enabled=captcha.enabled(), **portal_context(),
+            )
         is_applicant = any(role.name == r.APPLICANT for role in user.roles)
         return self.render_template(
             self.index_template,
@@ -54,4 +79,8 @@ class HomeView(IndexView):
             role_names=[role_label(role.name) for role in user.roles],
             orgs=list(getattr(user, "orgs", []) or []),
             applicant=applicant_summary(user) if is_applicant else None,
+            facts=applicant_facts(user) if is_applicant else None,
+            state_labels=APP_STATE_LABELS, type_labels=BUSINESS_TYPE_LABELS,
+            title_label=title_labels(),
+            hours=hours_text,
         )

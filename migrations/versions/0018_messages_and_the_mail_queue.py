@@ -1,7 +1,7 @@
 """messages and the mail queue
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-11-22 14:29:30.501816
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

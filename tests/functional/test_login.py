@@ -19,7 +19,9 @@ LOCKED = "登录失败次数过多，账户已锁定，请 10 分钟后再试"
 
 
 def signed_in(browser) -> bool:
-    return browser.get("/").status_code == 200
+    """Signed in: the 首页 is the user's own, not the public portal with its login box."""
+    response = browser.get("/")
+    return response.status_code == 200 and "zp-portal-login" not in response.get_data(as_text=True)
 
 
 def flashed(browser) -> str:

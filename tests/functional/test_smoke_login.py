@@ -22,9 +22,10 @@ def test_login_page_is_chinese(shared_app):
     assert 'lang="zh"' in page
 
 
-def test_anonymous_home_redirects_to_login(shared_app):
+def test_anonymous_home_is_the_portal_with_its_login_box(shared_app):
     response = shared_app.test_client().get("/")
-    assert response.status_code == 302 and "/login/" in response.headers["Location"]
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'action="/login/"' in page and "系统登录" in page
 
 
 @pytest.mark.parametrize("account", DEMO_ACCOUNTS, ids=lambda a: a.username)

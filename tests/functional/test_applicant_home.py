@@ -1,0 +1,96 @@
+"""The applicant's 首页 after login: profile status, open applications, returned items needing action, the
+CE verdicts of the last three years — from real data, in a fixed number of queries."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import event, select
+
+from app.extensions import db
+from app.models import Achievement, Application, ApplicationMaterial, BusinessType
+from app.workflow import engine
+from conftest import DEMO_PASSWORD
+from factories import EVALUATION_FORM, UNIT_A, make_person, user
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _draft(username: str = "demo_applicant") -> int:
+    application = Application(business_type=BusinessType.evaluation, user_id=user(username).id, series="GC",
+                              title="GC_4", form=dict(EVALUATION_FORM))
+    application.materials.append(ApplicationMaterial(name="职称评审表", copies=2))
+    application.achievements = list(db.session.scalars(select(Achievement).where(
+        Achievement.user_id == application.user_id)))
+    db.session.add(application)
+    db.session.commit()
+    return application.id
+
+
+def test_the_home_lists_open_business_and_a_return_needing_action(app, browser_factory):
+    with app.app_context():
+        draft = _draft()
+        returned = _draft()
+        engine.apply(returned, "submit", user("demo_applicant"))
+        engine.apply(returned, "return", user("demo_unit"), reason="请补充学历证明",
+                     section_comments={"profile": "请更新"})
+        deadline = db.session.get(Application, returned).correction_deadline
+    assert deadline is not None
+    home = text_of(browser_factory(app, "demo_applicant").get("/"))
+    # 个人信息 审核状态 of the demo applicant: approved.
+    assert re.search(r'zp-profile-status">已审核<', home)
+    opened = home[home.index("zp-home-open"):home.index("zp-home-ce")]
+    rows = re.findall(r'data-application="(\d+)"', opened)
+    assert rows == [str(returned), str(draft)]  # newest first
+    assert "退回修改" in opened and "草稿" in opened and f'href="/applications/{returned}"' in opened
+    assert "查看详情" in opened
+    todo = home[home.index("zp-home-todo"):home.index("zp-home-open")]
+    assert f'data-application="{returned}"' in todo and f'data-application="{draft}"' not in todo
+    assert f"请于 {deadline.isoformat()} 前完成修改" in todo and f"/applications/{returned}/edit" in todo
+    # The hook for the lead's 站内信 panel is in the template.
+    with open(app.jinja_loader.searchpath[0] + "/home.html", encoding="utf-8") as template:
+        assert "{% block home_messages %}{% endblock %}" in template.read()
+
+
+def test_the_home_shows_ce_years_met_and_not_met(app, browser_factory):
+    with app.app_context():
+        make_person("home_peer", DEMO_PASSWORD, UNIT_A)
+    met = text_of(browser_factory(app, "demo_applicant").get("/"))
+    verdicts = re.findall(r'zp-ce-verdict[^"]*">([^<]+)<', met)
+    assert verdicts == ["达标", "达标", "达标"]
+    peer = text_of(browser_factory(app, "home_peer").get("/"))
+    ce = peer[peer.index("zp-home-ce"):]
+    assert re.findall(r'zp-ce-verdict[^"]*">([^<]+)<', ce) == ["未达标"] * 3
+    assert "总学时" in ce and "少于" in ce  # the shortfall is spelled out
+    # The peer's profile has nothing approved: the status and the missing sections say so.
+    assert re.search(r'zp-profile-status">待提交<', peer) and "尚未审核通过的栏目" in peer
+
+
+def test_the_home_needs_the_same_queries_for_one_or_many_applications(app, browser_factory):
+    browser = browser_factory(app, "demo_applicant")
+
+    def count_queries() -> int:
+        seen = []
+        with app.app_context():
+            engine_ = db.engine
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(engine_, "before_cursor_execute", listener)
+        try:
+            assert browser.get("/").status_code == 200
+        finally:
+            event.remove(engine_, "before_cursor_execute", listener)
+        return len(seen)
+
+    with app.app_context():
+        _draft()
+    one = count_queries()
+    with app.app_context():
+        for _ in range(12):
+            _draft()
+    assert count_queries() == one
+
+
+def test_staff_keep_their_home_without_the_applicant_facts(app, browser_factory):
+    page = text_of(browser_factory(app, "demo_unit").get("/"))
+    assert "zp-home-open" not in page and "zp-home-ce" not in page and "demo_unit" in page
