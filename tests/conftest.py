@@ -46,6 +46,10 @@ def test_config(uri: str, tmp: Path) -> dict:
         "DICTIONARY_CACHE_SECONDS": 0,
         # The general suite signs in without a captcha; the captcha tests switch it on.
         "CAPTCHA_ENABLED": False,
+        # Nothing listens there: a test that delivers the mail queue by accident fails to send, never reaches a
+        # real server; the mail tests point MAIL_* at their own SMTP server on loopback.
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 1,
     }
 
 

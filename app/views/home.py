@@ -14,7 +14,7 @@ from app.models import APP_STATE_LABELS, BUSINESS_TYPE_LABELS, AppState, Applica
 from app.security import roles as r
 from app.security.roles import role_label
 from app.workflow.ce_compliance import hours_text
-from app.services import applicant_home, captcha, dictionaries, portal
+from app.services import applicant_home, captcha, dictionaries, notifications, portal
 from app.views.portal import portal_context
 
 EVALUATIONS = (BusinessType.evaluation, BusinessType.entrusted)
@@ -58,6 +58,14 @@ def applicant_facts(user) -> dict:
     }
 
 
+HOME_MESSAGES = 5
+
+
+def home_messages(user) -> dict:
+    """The unread count and the newest messages for the 首页's 站内信 panel (two indexed queries)."""
+    return {"unread": notifications.unread_count(user.id), "latest": notifications.latest(user.id, HOME_MESSAGES)}
+
+
 class HomeView(IndexView):
     """首页."""
 
@@ -83,4 +91,5 @@ class HomeView(IndexView):
             state_labels=APP_STATE_LABELS, type_labels=BUSINESS_TYPE_LABELS,
             title_label=title_labels(),
             hours=hours_text,
+            home_messages=home_messages(user),
         )

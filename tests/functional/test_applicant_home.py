@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from app.extensions import db
-from app.models import Achievement, Application, ApplicationMaterial, BusinessType
+from app.models import Achievement, Application, ApplicationMaterial, BusinessType, Message
 from app.workflow import engine
 from conftest import DEMO_PASSWORD
 from factories import EVALUATION_FORM, UNIT_A, make_person, user
@@ -48,9 +48,19 @@ def test_the_home_lists_open_business_and_a_return_needing_action(app, browser_f
     todo = home[home.index("zp-home-todo"):home.index("zp-home-open")]
     assert f'data-application="{returned}"' in todo and f'data-application="{draft}"' not in todo
     assert f"请于 {deadline.isoformat()} 前完成修改" in todo and f"/applications/{returned}/edit" in todo
-    # The hook for the lead's 站内信 panel is in the template.
-    with open(app.jinja_loader.searchpath[0] + "/home.html", encoding="utf-8") as template:
-        assert "{% block home_messages %}{% endblock %}" in template.read()
+    # The 站内信 panel: the return's message to the applicant, unread, on top, with the unread count.
+    with app.app_context():
+        applicant_id = user("demo_applicant").id
+        unread = db.session.scalar(select(func.count()).select_from(Message).where(
+            Message.recipient_id == applicant_id, Message.read_at.is_(None)))
+        newest = db.session.scalars(select(Message).where(Message.recipient_id == applicant_id)
+                                    .order_by(Message.id.desc())).first()
+    panel = home[home.index("zp-home-messages"):]
+    assert f"{unread} 条未读" in panel and unread >= 2
+    assert "退回" in newest.subject
+    items = re.findall(r'zp-unread" data-message="(\d+)"', panel)
+    assert items[0] == str(newest.id) and len(items) <= 5
+    assert newest.subject in panel
 
 
 def test_the_home_shows_ce_years_met_and_not_met(app, browser_factory):
