@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from browser_harness import chromium, live_server, visit  # noqa: E402,F401  (fixtures of the browser tests)
 
 DEMO_PASSWORD = "Demo@2026zp"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

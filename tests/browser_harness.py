@@ -1,4 +1,5 @@
-"""Browser tests: a real server process on loopback and headless Chromium driven by Playwright.
+"""The browser tests' harness (tests/e2e; its fixtures are imported by tests/conftest.py):
+a real server process on loopback and headless Chromium driven by Playwright.
 
 The server runs on its own fresh copy of the demo database; a module's SERVER_SETUP lists `flask` commands
 (e.g. the history demo) to run on it first. Every request
@@ -19,8 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = Path(__file__).resolve().parent / "e2e" / "screenshots"
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
