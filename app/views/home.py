@@ -15,6 +15,7 @@ from app.security import roles as r
 from app.security.roles import role_label
 from app.workflow.ce_compliance import hours_text
 from app.services import applicant_home, captcha, dictionaries, notifications, portal
+from app.views.messages import unread_badge
 from app.views.portal import portal_context
 
 EVALUATIONS = (BusinessType.evaluation, BusinessType.entrusted)
@@ -63,7 +64,8 @@ HOME_MESSAGES = 5
 
 def home_messages(user) -> dict:
     """The unread count and the newest messages for the 首页's 站内信 panel (two indexed queries)."""
-    return {"unread": notifications.unread_count(user.id), "latest": notifications.latest(user.id, HOME_MESSAGES)}
+    # unread_badge() counts once per request, for this panel and the navbar's envelope alike.
+    return {"unread": unread_badge() or 0, "latest": notifications.latest(user.id, HOME_MESSAGES)}
 
 
 class HomeView(IndexView):

@@ -45,11 +45,21 @@ def test_the_navbar_shows_the_unread_count_with_one_count_query(app, browser_fac
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", keep)
         try:
-            page = browser.get("/").get_data(as_text=True)
+            page = browser.get("/profile/").get_data(as_text=True)
         finally:
             event.remove(db.engine, "before_cursor_execute", keep)
     assert badge(page) == expected and "站内信" in page
     assert len(statements) == 1 and "count(" in statements[0].lower()
+    # The 首页's 站内信 panel shares the navbar's count: one COUNT and the five newest.
+    statements.clear()
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            home = browser.get("/").get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+    assert badge(home) == expected and f"{expected} 条未读" in home
+    assert len(statements) == 2 and sum("count(" in statement.lower() for statement in statements) == 1
     assert browser.post("/messages/read-all").status_code == 302
     assert badge(browser.get("/").get_data(as_text=True)) is None
     with app.app_context():
