@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models import AppUser, MailStatus, Message, MessageKind, OutboundMail
 from app.models.mixins import utcnow
 from app.services import audit, mail
+from app.services.paging import Page, page_of
 
 log = logging.getLogger(__name__)
 
@@ -148,26 +149,8 @@ def latest(user_id: int, limit: int = 5) -> list[Message]:
     ))
 
 
-@dataclass
-class Page:
-    """One page of a list with the total count."""
-
-    rows: list
-    count: int
-    page: int
-    size: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.count + self.size - 1) // self.size, 1)
-
-
 def _page(query, count_query, page: int, size: int) -> Page:
-    count = db.session.scalar(count_query) or 0
-    last = max((count + size - 1) // size, 1)
-    page = min(max(page, 1), last)
-    rows = list(db.session.scalars(query.offset((page - 1) * size).limit(size)))
-    return Page(rows=rows, count=count, page=page, size=size)
+    return page_of(query, page, size, count_query=count_query)
 
 
 def messages_page(user_id: int, unread_only: bool = False, page: int = 1, size: int = PAGE_SIZE) -> Page:

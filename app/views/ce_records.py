@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
-from app.models import CE_RECORD_STATUS_LABELS, AppUser, CeRecord, CeRecordStatus, CeSource
+from app.models import CE_RECORD_STATUS_LABELS, AppUser, CeRecord, CeRecordStatus
 from app.scope import clause_for
 from app.security import roles as r
 from app.services import attachments, dictionaries

@@ -11,13 +11,13 @@ from flask import abort, current_app, flash, g, redirect, request, send_file, ur
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import ARTICLE_CATEGORY_LABELS, GUIDANCE_SLUGS, PORTAL_CATEGORIES, Article, ArticleCategory, ArticleFile
 from app.security import roles as r
-from app.services import attachments, portal
+from app.services import attachments, paging, portal
 from app.services.workdays import local_today
 from app.views.base import flash_failure
 
@@ -43,12 +43,9 @@ def _search_text() -> str:
 
 
 def _page_of(query, order):
-    """(rows, total, page, pages) of a bounded page of the query."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-    rows = list(db.session.scalars(query.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-    return rows, total, page, pages
+    """(rows, total, page, pages) of the requested page of the query."""
+    found = paging.page_of(query.order_by(*order), request.args.get("page", 1, type=int), PAGE_SIZE)
+    return found.rows, found.count, found.page, found.pages
 
 
 def may_manage() -> bool:

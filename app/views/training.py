@@ -12,7 +12,7 @@ from flask import abort, flash, g, has_request_context, redirect, request, url_f
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.errors import DomainError
@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.scope import clause_for
 from app.security import roles as r
-from app.services import dictionaries
+from app.services import dictionaries, paging
 from app.views.base import flash_failure
 from app.views.imports import ImportView
 from app.workflow import ce_compliance, training
@@ -41,12 +41,9 @@ EVENT_LABELS = {
 
 
 def _page_of(query, order):
-    """(rows, total, page, pages) of a bounded page of the query."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-    rows = list(db.session.scalars(query.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).unique())
-    return rows, total, page, pages
+    """(rows, total, page, pages) of the requested page of the query."""
+    found = paging.page_of(query.order_by(*order), request.args.get("page", 1, type=int), PAGE_SIZE, unique=True)
+    return found.rows, found.count, found.page, found.pages
 
 
 def _parse_date(name: str) -> dt.date | None:

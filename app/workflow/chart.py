@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from app.models import APP_STATE_LABELS, AppState
-from app.workflow.engine import Actor, Business, Transition
+from app.workflow.engine import Actor, Business
 
 BOX_W, BOX_H, ROW_H = 170, 38, 78
 MAIN_X, SIDE_X = 60, 420

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 
-from app.extensions import db
 from app.models import (
     AppState, Application, ApplicationEvent, AppUser, BusinessType, Org, OrgKind, batch_attendee,
 )
@@ -22,6 +21,7 @@ from app.scope.policy import clause_for
 from app.scope.resolve import Scope
 from app.security import roles as r
 from app.services import workdays
+from app.services.paging import Page, page_of
 from app.workflow import engine
 
 Actor = engine.Actor
@@ -116,27 +116,8 @@ class Filters:
         return and_(*terms) if terms else true()
 
 
-@dataclass
-class Page:
-    """One page of an inbox with the total count."""
-
-    rows: list
-    count: int
-    page: int
-    size: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.count + self.size - 1) // self.size, 1)
-
-
 def _page(query: Select, count_query: Select, page: int, size: int, scalars: bool) -> Page:
-    count = db.session.scalar(count_query) or 0
-    last = max((count + size - 1) // size, 1)
-    page = min(max(page, 1), last)
-    result = db.session.execute(query.offset((page - 1) * size).limit(size))
-    rows = list(result.scalars()) if scalars else [tuple(row) for row in result]
-    return Page(rows=rows, count=count, page=page, size=size)
+    return page_of(query, page, size, count_query=count_query, scalars=scalars)
 
 
 def todo_queries(user: AppUser, scope: Scope, filters: Filters = Filters(),

@@ -9,7 +9,7 @@ import factories as f
 from app.services.workdays import local_today
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.models import Application, ApplicationEvent, AppState, BusinessType, Certificate
+from app.models import Application, ApplicationEvent, AppState, Certificate
 from app.workflow import drafts, engine
 
 CONFIRMATION_FORM = {

@@ -18,7 +18,6 @@ from app.models import (
     Application, AppUser, BusinessType, Certificate, DocumentTemplateChoice, DocumentTemplateVersion, Gender,
     OperationLog, Org, ReviewBatch,
 )
-from conftest import DEMO_PASSWORD
 from test_documents import recognition, text_of
 
 MARK = "本清单为第二版"

@@ -12,8 +12,7 @@ from app.extensions import db
 from app.models import (
     Achievement, AppState, Application, ApplicationMaterial, BusinessType, Certificate, ReviewBatch, VoteChoice,
 )
-from app.workflow import engine, meeting, tick
-from conftest import DEMO_PASSWORD
+from app.workflow import engine, meeting
 import factories as f
 from factories import COMMITTEE, user
 

@@ -399,7 +399,6 @@ def test_scope_matrix(app, browser_factory):
         response = browser.get(url) if method == "GET" else browser.post(url, data or {})
         return response.status_code
 
-    allowed_ok = (200, 302)
     matrix = [
         # (method, url, roles that may use it)
         ("GET", "/training-classes/", {"provider", "provider_b"}),

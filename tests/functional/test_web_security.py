@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 import factories as f
 from app import create_app
-from app.extensions import db
 from app.models import OrgStatus
 
 

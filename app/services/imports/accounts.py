@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from app.errors import ErrorCollector, ValidationFailed
+from app.errors import ErrorCollector
 from app.extensions import db
 from app.models import AppUser, Org, OrgKind, OrgStatus
 from app.models.account import COUNTRY_LABELS, GENDER_LABELS

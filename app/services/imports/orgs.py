@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.models import DictItem, DictType, Org, OrgKind, OrgStatus
+from app.models import DictItem, DictType, Org, OrgStatus
 from app.models.org import ORG_KIND_LABELS, ORG_STATUS_LABELS
 from app.security import roles as r
 from app.services import dictionaries

@@ -1,0 +1,42 @@
+"""Bounded pages of a query: one page's rows and the total count, the page number clamped into range."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select
+
+from app.extensions import db
+
+
+@dataclass
+class Page:
+    """One page of a list with the total count."""
+
+    rows: list
+    count: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.count + self.size - 1) // self.size, 1)
+
+
+def count_of(query: Select) -> int:
+    """How many rows the query gives (its ORDER BY dropped)."""
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def page_of(query: Select, page: int, size: int, *, count_query: Select | None = None, scalars: bool = True,
+            unique: bool = False) -> Page:
+    """Page `page` (1-based, clamped) of `size` rows; `count_query` counts when cheaper than counting `query`."""
+    count = (db.session.scalar(count_query) or 0) if count_query is not None else count_of(query)
+    last = max((count + size - 1) // size, 1)
+    page = min(max(page or 1, 1), last)
+    result = db.session.execute(query.offset((page - 1) * size).limit(size))
+    if scalars:
+        result = result.scalars()
+        rows = list(result.unique() if unique else result)
+    else:
+        rows = [tuple(row) for row in result]
+    return Page(rows=rows, count=count, page=page, size=size)
