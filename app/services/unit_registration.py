@@ -149,6 +149,7 @@ def create(clean: dict) -> UnitRegistration:
         db.session.add(registration)
         db.session.flush()
         audit.record("unit_register", org, account, detail=org.name)
+        notify_ce.unit_registration_submitted(registration)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -67,6 +67,19 @@ def ce_claim_moved(record: CeRecord, action: str) -> None:
 
 # ----- 培训班 -----
 
+def enrolment_requested(enrolment: Enrolment) -> None:
+    """报名 → the provider's staff, who confirm or refuse it."""
+    training_class = enrolment.training_class
+    facts = dict(name=enrolment.user.full_name if enrolment.user else "", title=training_class.name,
+                 start=training_class.start_date.isoformat(), end=training_class.end_date.isoformat())
+    notifications.notify(
+        select(AppUser.id).where(staff(r.PROVIDER, Org.id == training_class.provider_org_id)),
+        _l("To confirm: %(name)s enrolled in %(title)s", **facts),
+        _l("%(name)s enrolled in the training class \"%(title)s\" (%(start)s to %(end)s); please confirm or refuse "
+           "the enrolment.", **facts),
+        link=f"/training-classes/{training_class.id}", kind=MessageKind.training)
+
+
 def enrolment_decided(enrolment: Enrolment) -> None:
     """报名成功 / 报名失败 → the person."""
     training_class = enrolment.training_class
@@ -124,6 +137,26 @@ def binding_decided(binding: UnitBinding, action: str) -> None:
 
 
 # ----- 单位用户注册 -----
+
+def registration_deciders(org: Org):
+    """Ids of those who decide a unit's registration: the supervisors above it, or the authority when the unit sits
+    straight under it (as the scope of unit registrations reaches them)."""
+    above = path_prefixes(org.path)
+    condition = staff(r.SUPERVISOR_REVIEWER, (Org.kind == OrgKind.supervisor) & Org.path.in_(above))
+    if org.parent is not None and org.parent.kind == OrgKind.authority:
+        condition = condition | staff(r.AUTHORITY, (Org.kind == OrgKind.authority) & Org.path.in_(above))
+    return select(AppUser.id).where(condition)
+
+
+def unit_registration_submitted(registration: UnitRegistration) -> None:
+    """A unit registered itself → those who approve or refuse it."""
+    org = registration.org
+    notifications.notify(
+        registration_deciders(org), _l("To review: the registration of the unit %(unit)s", unit=org.name),
+        _l("%(unit)s (unified social credit code %(uscc)s) registered itself; please approve or refuse the "
+           "registration.", unit=org.name, uscc=org.uscc or ""),
+        link="/unit-registrations/", kind=MessageKind.registration)
+
 
 def unit_registration_decided(registration: UnitRegistration, approved: bool) -> None:
     """Approved / refused → the registering account (its e-mail: it cannot sign in before approval)."""

@@ -307,6 +307,7 @@ def enrol(class_id: int, actor: AppUser) -> Enrolment:
         db.session.rollback()
         raise DomainError(_("You have already enrolled in this class.")) from None
     audit.record("enrolment.enrol", enrolment, actor)
+    notify_ce.enrolment_requested(enrolment)
     try:
         db.session.commit()
     except IntegrityError:

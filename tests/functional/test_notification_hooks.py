@@ -97,6 +97,15 @@ def test_enrolment_decisions_and_completion_go_to_the_learner(app):
         training.change_class(created.id, "publish", provider)
         accepted = training.enrol(created.id, f.make_person("learner_a", DEMO_PASSWORD, f.UNIT_A))
         refused = training.enrol(created.id, f.make_person("learner_b", DEMO_PASSWORD, f.UNIT_A, birth="19860101"))
+        # Each enrolment waits for the provider: the staff of the class's provider are told, and nobody else.
+        f.make_staff("provider_colleague", r.PROVIDER, [f.PROVIDER], DEMO_PASSWORD)
+        mark = last_message()
+        third = training.enrol(created.id, f.make_person("learner_c", DEMO_PASSWORD, f.UNIT_A, birth="19870202"))
+        told = since(mark)
+        assert who(told) == {"demo_provider", "provider_colleague"} and len(told) == 2
+        assert all(m.subject == "待确认：李申报 报名参加培训班 2026年电子信息专业技术人员培训班" for m in told), told[0].subject
+        assert all(m.link == f"/training-classes/{created.id}" for m in told)
+        training.cancel(third.id, f.user("learner_c"))
         mark = last_message()
         training.confirm(accepted.id, provider)
         training.reject(refused.id, provider, "名额已满")
@@ -151,9 +160,22 @@ def _registration(name: str, uscc: str, username: str, address: str) -> int:
 
 
 def test_unit_registration_decisions_reach_the_registering_accounts_email(app):
+    from app.services import dictionaries
+
     with app.test_request_context():
         approved = _registration("广州测试新材料有限公司", "91440101MA5CXXXX08", "new_unit_hr", "wxm@newunit.example")
         refused = _registration("广州另一测试有限公司", "91440101MA5CYYYY11", "other_unit_hr", "lee@other.example")
+        # Each registration waits for the supervisor it chose (the authority decides those placed under it).
+        [request] = db.session.scalars(select(Message).where(Message.subject.contains("广州测试新材料有限公司")))
+        assert request.recipient.username == "demo_supervisor" and request.link == "/unit-registrations/"
+        mark = last_message()
+        direct = unit_registration.register(unit_registration.UnitRegistrationInput(
+            name="广东直属测试有限公司", uscc="91440101MA5CWWWW1M", parent_id=str(f.org(f.AUTHORITY).id),
+            region_code=dictionaries.choices("region")[0][0], address="广州市天河区测试路2号",
+            contact_person="赵联系", contact_phone="020-12345679", contact_email="hr@direct.example",
+            username="direct_unit_hr", password="Unit2026pass", confirm_password="Unit2026pass", account_name="赵小明",
+            mobile="13812345679", email="zxm@direct.example"))
+        assert direct.id and who(since(mark)) == {"demo_authority"}
         unit_registration.approve(approved, acting("demo_supervisor"))
         unit_registration.reject(refused, acting("demo_supervisor"), "营业执照信息不符")
         mails = {m.to_address: m for m in db.session.scalars(select(OutboundMail).where(
