@@ -19,7 +19,8 @@ class Attachment(Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
     storage_key: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     original_name: Mapped[str] = mapped_column(String(200), nullable=False)
-    content_type: Mapped[str] = mapped_column(String(50), nullable=False)
+    # Room for the longest MIME type a stored file may have (.docx: 71 characters); RFC 6838 allows 127 + 127.
+    content_type: Mapped[str] = mapped_column(String(255), nullable=False)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
