@@ -150,8 +150,9 @@ def test_todo_is_oldest_first_with_due_dates_filters_and_pages(world, browser_fa
         db.session.get(Application, older).state_entered_at = long_ago
         db.session.commit()
         entered = db.session.get(Application, newer).state_entered_at
-        due_newer = workdays.add_workdays(entered.date(), app.config["REVIEW_DUE_WORKDAYS"])
-        due_older = workdays.add_workdays(long_ago.date(), app.config["REVIEW_DUE_WORKDAYS"])
+        # Due dates count from the Beijing date of arrival (stored times are UTC; they differ after 16:00 UTC).
+        due_newer = workdays.add_workdays(workdays.local_time(entered).date(), app.config["REVIEW_DUE_WORKDAYS"])
+        due_older = workdays.add_workdays(workdays.local_time(long_ago).date(), app.config["REVIEW_DUE_WORKDAYS"])
     unit = browser_factory(app, "demo_unit")
     html = unit.get(TODO).get_data(as_text=True)
     assert rows_of(html) == [older, newer]
