@@ -141,6 +141,14 @@ RECOVERY_RATE_LIMIT = env_str("RECOVERY_RATE_LIMIT", "5 per minute")
 RECOVERY_TOKEN_MAX_AGE = env_int("RECOVERY_TOKEN_MAX_AGE", 600)
 # How long an e-mailed password reset link works, in seconds.
 PASSWORD_RESET_MAX_AGE = env_int("PASSWORD_RESET_MAX_AGE", 30 * 60)
+# Password hashing (werkzeug): scrypt; a hash of another method (pbkdf2, an older FAB default) is re-hashed
+# with this one at the account's next successful sign-in.
+FAB_PASSWORD_HASH_METHOD = env_str("PASSWORD_HASH_METHOD", "scrypt")
+# A new password may not repeat any of the account's last N passwords (0 turns the check off).
+PASSWORD_HISTORY_COUNT = env_int("PASSWORD_HISTORY_COUNT", 5)
+# Optional password expiry: after this many days without a change the user must change it before going on
+# (0 = off, the default).
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 0)
 
 # Outgoing e-mail (password reset links) through an SMTP server.
 MAIL_SERVER = env_str("MAIL_SERVER", "localhost")

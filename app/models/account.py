@@ -182,6 +182,9 @@ class PasswordAppeal(Model):
     contact_phone: Mapped[str] = mapped_column(String(20), nullable=False)
     reason: Mapped[str] = mapped_column(String(500), nullable=False)
     expected_password_hash: Mapped[str] = mapped_column(String(256), nullable=False)
+    # Whether the expected password repeats one of the account's last passwords (then it cannot be accepted).
+    expected_password_reused: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                           server_default="0")
     ip: Mapped[str | None] = mapped_column(String(45))
     status: Mapped[AppealStatus] = mapped_column(
         Enum(AppealStatus, name="appeal_status", native_enum=False, length=10),

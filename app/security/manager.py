@@ -1,14 +1,14 @@
 """The project's security manager: its user model, login and views (FAB_NOTES 7–10)."""
-from flask import g, request
+from flask import g, has_request_context, request
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import RoleModelView, UserGroupModelView, ViewMenuModelView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import csrf
-from app.models import AppUser, LoginChannel
+from app.models import AppUser, LoginChannel, SessionEndReason
 from app.security.roles import role_label
-from app.services import audit, login, passwords
+from app.services import audit, login, passwords, sessions
 from app.views.account import StaffUserAdminView
 from app.views.auth import LoginApi, LoginView
 from app.views.password import RedirectingResetMyPasswordView
@@ -81,6 +81,29 @@ class ZhipingSecurityManager(SecurityManager):
         g.login_result = result  # read by LoginApi for its refusal message
         return result
 
+    def load_user(self, pk):
+        """The user a session cookie names, only while its server-side session row is live (app/services/sessions)."""
+        from app.services import sessions
+        from app.session_policy import ENDED_KEY
+
+        try:
+            user_id = int(pk)
+        except (TypeError, ValueError):
+            return None
+        if has_request_context():
+            result = sessions.check(user_id)
+            if not result.live:
+                g.setdefault(ENDED_KEY, result.reason or "invalid")
+                return None
+        return super().load_user(user_id)
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        """A bearer token (the JSON login's JWT) carries no session cookie: only the account must be active."""
+        user = super().load_user(jwt_data["sub"])
+        if user is not None:
+            g.user = user
+        return user
+
     def auth_user_db(self, username, password):
         """FAB's entry point for every password login (web form and JSON API) goes through the service."""
         channel = LoginChannel.api if request.path.startswith("/api/") else LoginChannel.web
@@ -89,7 +112,10 @@ class ZhipingSecurityManager(SecurityManager):
     def reset_password(self, userid, password):
         """An administrator's reset (FAB's reset-password form): the user chooses their own at next login."""
         user = self.get_user_by_id(userid)
+        passwords.before_change(user)
         user.password = passwords.hash_password(password)
         user.must_change_password = True
+        passwords.remember(user)  # a password set by an administrator counts in the history too
+        sessions.end_all(user, SessionEndReason.password, g.user)
         audit.record("password_reset_by_admin", user, g.user)
         self.update_user(user)

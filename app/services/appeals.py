@@ -6,9 +6,9 @@ from sqlalchemy import update
 
 from app.errors import DomainError
 from app.extensions import db
-from app.models import AppealStatus, PasswordAppeal
+from app.models import AppealStatus, PasswordAppeal, SessionEndReason
 from app.models.mixins import utcnow
-from app.services import audit
+from app.services import audit, passwords, sessions
 
 NOTE_MAX = 500
 
@@ -31,13 +31,20 @@ def _claim(appeal_id: int, status: AppealStatus, actor, note: str | None) -> Pas
 
 def accept(appeal_id: int, actor, note: str | None = None) -> PasswordAppeal:
     """Accept: the account's password becomes the expected password and any lock ends. Commits."""
+    pending = db.session.get(PasswordAppeal, appeal_id)
+    if pending is not None and pending.expected_password_reused:
+        raise DomainError(_("The expected password repeats one of the account's recent passwords and cannot be "
+                            "set; please reject the appeal and ask for another password."))
     appeal = _claim(appeal_id, AppealStatus.accepted, actor, (note or "").strip()[:NOTE_MAX] or None)
     user = appeal.user
     now = utcnow()
+    passwords.before_change(user)
     user.password = appeal.expected_password_hash
     user.password_changed_at = now
     user.must_change_password = False
     user.locked_until = now
+    passwords.remember(user)
+    sessions.end_all(user, SessionEndReason.password, actor)
     audit.record("password_appeal_accept", appeal, actor, detail=f"user={user.username}")
     db.session.commit()
     return appeal

@@ -79,6 +79,7 @@ def authenticate(login_name: str, password: str, *, channel: LoginChannel, ip: s
         result = LoginResult(None, LoginOutcome.inactive, note=note or "")
     elif passwords.matches(user.password, password):
         result = LoginResult(user, LoginOutcome.success)
+        passwords.rehash_if_needed(user, password)
         user.login_count = (user.login_count or 0) + 1
         user.fail_login_count = 0
         user.last_login = dt.datetime.now()  # FAB shows last_login in local time

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from app.errors import ErrorCollector
 from app.extensions import db
-from app.models import AppUser, PasswordAppeal
+from app.models import AppUser, PasswordAppeal, SessionEndReason
 from app.models.mixins import utcnow
 from app.security.roles import APPLICANT
-from app.services import audit, identity, login, mail, passwords, reset_tokens, security_questions
+from app.services import audit, identity, login, mail, passwords, reset_tokens, security_questions, sessions
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +91,10 @@ def reset_password(user: AppUser, new_password: str | None, confirmation: str | 
     """Set the new password chosen after recovery (also ends a lock); raises ValidationFailed; commits."""
     errors = ErrorCollector()
     passwords.check_new_password(errors, new_password, confirmation, "new_password", "confirm_password")
+    passwords.check_history(errors, user, new_password, "new_password")
     errors.raise_if_any()
     passwords.set_password(user, new_password)
+    sessions.end_all(user, SessionEndReason.password, user)
     user.locked_until = utcnow()
     audit.record(f"recover_password_{purpose}_reset", user, user)
     db.session.commit()
@@ -146,6 +148,9 @@ def submit_appeal(data: AppealInput, ip: str | None) -> None:
         appeal = PasswordAppeal(
             user_id=user.id, contact_phone=data.contact_phone.strip(), reason=reason,
             expected_password_hash=passwords.hash_password(data.expected_password), ip=ip,
+            # Not told to the (anonymous) appellant, which would let anyone test old passwords; the
+            # administrator sees it and cannot accept the appeal.
+            expected_password_reused=passwords.was_used_recently(user, data.expected_password),
         )
         db.session.add(appeal)
         db.session.flush()

@@ -12,6 +12,7 @@ from app.views.applications import ApplicationView
 from app.views.audit import OperationLogView
 from app.views.captcha import CaptchaView
 from app.views.login_log import LoginLogView
+from app.views.online_sessions import OnlineSessionView
 from app.views.messages import MailQueueView, MessageView
 from app.views.messages import install as install_message_badge
 from app.views.password import PasswordView
@@ -148,6 +149,9 @@ def register_views(appbuilder: AppBuilder) -> None:
     )
     appbuilder.add_view(
         LoginLogView, r.MENU_LOGIN_LOG, label=_l("Login log"), icon="fa-sign-in", category=r.MENU_SYSTEM,
+    )
+    appbuilder.add_view(
+        OnlineSessionView, r.MENU_ONLINE_SESSIONS, label=_l("Online users"), icon="fa-users", category=r.MENU_SYSTEM,
     )
     appbuilder.add_view(
         PasswordAppealView, r.MENU_PASSWORD_APPEALS, label=_l("Password appeals"), icon="fa-key",

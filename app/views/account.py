@@ -123,6 +123,7 @@ class StaffUserAdminView(SafeCrudMixin, UserDBModelView):
         # A password chosen by an administrator is only a first-login password (S2).
         item.must_change_password = True
         item.password_changed_at = None
+        passwords.remember(item)
 
     @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock")
     def unlock(self, items):

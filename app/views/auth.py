@@ -1,7 +1,7 @@
 """Signing in: the login page (account or ID number, password, captcha) and FAB's JSON login."""
 from __future__ import annotations
 
-from flask import flash, g, redirect, request
+from flask import current_app, flash, g, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.decorators import no_cache
@@ -9,13 +9,13 @@ from flask_appbuilder.security.views import AuthDBView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, validators
 
 from app.models import LoginChannel
 from app.services import captcha, login
-from app.session_policy import start_session
+from app.models import SessionEndReason
+from app.session_policy import sign_out, sign_in
 from app.views.captcha import check_submitted
 
 
@@ -55,13 +55,22 @@ class LoginView(AuthDBView):
             if result.user is None:
                 flash(result.message, "danger")
                 return redirect(self.appbuilder.get_url_for_login_with(next_url))
-            login_user(result.user, remember=False)
-            start_session()
+            sign_in(result.user)
             return redirect(next_url)
         return self.render_template(
             self.login_template, title=self.title, form=form, appbuilder=self.appbuilder,
             captcha_enabled=captcha.enabled(),
         )
+
+
+    @expose("/logout/")
+    def logout(self):
+        """Sign out: the session row ends too, so a copy of the cookie no longer reaches the account."""
+        user = self._get_authenticated_user()
+        sign_out(SessionEndReason.logout, user)
+        if user is not None:
+            self.appbuilder.sm.on_user_logout(user)
+        return redirect(current_app.config.get("LOGOUT_REDIRECT_URL", self.appbuilder.get_url_for_index))
 
 
 class LoginApi(SecurityApi):

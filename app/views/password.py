@@ -15,7 +15,8 @@ from wtforms import PasswordField
 
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.services import audit, passwords
+from app.models import SessionEndReason
+from app.services import audit, passwords, sessions
 from app.views.base import attach_errors
 
 
@@ -61,6 +62,7 @@ class PasswordView(BaseView):
                 attach_errors(form, failure)
             else:
                 audit.record("password_change", user, user)
+                sessions.end_all(user, SessionEndReason.password, user, keep_current=True)
                 db.session.commit()
                 flash(_("Your password has been changed."), "success")
                 return redirect(self.appbuilder.get_url_for_index)
