@@ -83,7 +83,6 @@ class ZhipingSecurityManager(SecurityManager):
 
     def load_user(self, pk):
         """The user a session cookie names, only while its server-side session row is live (app/services/sessions)."""
-        from app.services import sessions
         from app.session_policy import ENDED_KEY
 
         try:

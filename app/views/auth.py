@@ -12,10 +12,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, validators
 
-from app.models import LoginChannel
+from app.models import LoginChannel, SessionEndReason
 from app.services import captcha, login
-from app.models import SessionEndReason
-from app.session_policy import sign_out, sign_in
+from app.session_policy import sign_in, sign_out
 from app.views.captcha import check_submitted
 
 
