@@ -14,7 +14,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.models import ChangeLog
+from app.models import (
+    APP_STATE_LABELS, BUSINESS_TYPE_LABELS, COUNTRY_LABELS, GENDER_LABELS, AppState, BusinessType, ChangeLog, Country,
+    Gender,
+)
 from app.security.roles import CHANGE_LOG, role_label
 from app.services.change_tracking import PROFILE, SECRET
 from app.views.account import ACCOUNT_LABELS
@@ -132,17 +135,33 @@ def field_label(field: str) -> str:
     if field.startswith("form."):
         key = field[len("form."):]
         label = _form_labels().get(key)
-        return f"{_('Form')}：{label if label is not None else key}"
+        prefix = _("Application form field")
+        return f"{prefix}：{label if label is not None else key}"
     label = FIELD_LABELS.get(field)
     return str(label) if label is not None else field
 
 
+# Enum-valued fields whose stored value is shown by its Chinese label.
+ENUM_FIELDS = {
+    "state": (AppState, APP_STATE_LABELS),
+    "business_type": (BusinessType, BUSINESS_TYPE_LABELS),
+    "gender": (Gender, GENDER_LABELS),
+    "country": (Country, COUNTRY_LABELS),
+}
+
+
 def value_text(field: str, value: str | None) -> str:
-    """A stored value as shown: secrets as 已修改, booleans as 是/否, nothing as a dash."""
+    """A stored value as shown: secrets as 已修改, booleans as 是/否, known enums by label, nothing as a dash."""
     if value == SECRET and field == "password":
         return _("changed (not shown)")
     if value is None or value == "":
         return "—"
+    if field in ENUM_FIELDS:
+        enum, labels = ENUM_FIELDS[field]
+        try:
+            return str(labels[enum(value)])
+        except (ValueError, KeyError):
+            return value
     if value in BOOLEAN_TEXT:
         return str(BOOLEAN_TEXT[value])
     return value

@@ -114,6 +114,13 @@ def test_an_application_change_shows_on_its_detail_page_for_those_who_see_it(app
         assert rows and rows[-1].new_value == "审计测试理由" and rows[-1].user_id is None  # no request: 系统
     page = browser_factory(app, "demo_applicant").get(f"/applications/{app_id}").get_data(as_text=True)
     assert "变更记录" in page and "审计测试理由" in page and "破格理由" in page
+    # The unit's reviewer sees it on the review page; a unit of another branch gets no page at all.
+    review = browser_factory(app, "demo_unit").get(f"/review/applications/{app_id}")
+    assert review.status_code == 200 and "审计测试理由" in review.get_data(as_text=True)
+    with app.app_context():
+        f.make_staff("audit_unit_c", "UnitReviewer", [f.UNIT_C], DEMO_PASSWORD)
+    other = browser_factory(app, "audit_unit_c").get(f"/review/applications/{app_id}")
+    assert other.status_code == 404 and "审计测试理由" not in other.get_data(as_text=True)
 
 
 def test_the_change_log_list_filters_on_a_record(app, browser_factory):
