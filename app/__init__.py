@@ -57,6 +57,13 @@ def register_extensions(app: Flask) -> None:
     from app import sqlite_pragmas
 
     sqlite_pragmas.install(app)
+    from flask_appbuilder import Model
+
+    from app.models import append_only
+    from app.services import change_tracking
+
+    append_only.install(Model.metadata)
+    change_tracking.install()
 
 
 def register_hooks(app: Flask) -> None:

@@ -11,6 +11,7 @@ from app.models.application import (
 from app.models.archived_document import ArchivedDocument
 from app.models.attachment import Attachment
 from app.models.audit import OperationLog
+from app.models.change_log import ChangeLog
 from app.models.user_session import SESSION_END_LABELS, PasswordHistory, SessionEndReason, UserSession
 from app.models.message import (
     MAIL_STATUS_LABELS, MESSAGE_KIND_LABELS, MailStatus, Message, MessageKind, OutboundMail,
@@ -162,6 +163,7 @@ __all__ = [
     "ORG_KIND_LABELS",
     "ORG_STATUS_LABELS",
     "OperationLog",
+    "ChangeLog",
     "Org",
     "OrgKind",
     "OrgStatus",

@@ -22,6 +22,7 @@ class OperationLog(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"), index=True)
+    roles: Mapped[str | None] = mapped_column(String(255))  # the actor's role names at that moment
     action: Mapped[str] = mapped_column(String(60), nullable=False)
     target_type: Mapped[str] = mapped_column(String(60), nullable=False)
     target_id: Mapped[int | None] = mapped_column(Integer)

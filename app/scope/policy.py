@@ -6,7 +6,7 @@ from typing import Callable
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from app.models import (
-    Achievement, AppState, Application, AppUser, Attachment, BasicInfo, CeCertificate, CePolicy, CeRecord,
+    Achievement, AppState, Application, AppUser, Attachment, BasicInfo, ChangeLog, OperationLog, CeCertificate, CePolicy, CeRecord,
     Certificate, ClassStatus, CreditRecord, Education, Enrolment, ExamScore, Honour, MeetingRecusal, Objection, Org,
     Position, ProfileReview, ProfileReviewEvent, Publication, ReviewBatch, Training, TrainingClass, UnitBinding,
     UnitRegistration, WorkExperience, batch_attendee, user_org,
@@ -223,3 +223,31 @@ def _objections(scope: Scope) -> ColumnElement[bool]:
         return false()
     return Objection.application_id.in_(
         select(Application.id).where(_applications(scope), Application.user_id != scope.user_id))
+
+
+def actors_in_reach(scope: Scope):
+    """Ids of the users attached to the scope's orgs: staff of those orgs, and persons whose unit is there."""
+    staff = select(user_org.c.user_id).join(Org, Org.id == user_org.c.org_id).where(org_clause(scope))
+    return staff.union(people_in_reach(scope))
+
+
+@register_policy(OperationLog)
+def _operation_log(scope: Scope) -> ColumnElement[bool]:
+    # The authority (the only non-admin reader) sees what operators attached to its orgs did.
+    if not scope.reaches_orgs:
+        return false()
+    return OperationLog.user_id.in_(actors_in_reach(scope))
+
+
+@register_policy(ChangeLog)
+def _change_log(scope: Scope) -> ColumnElement[bool]:
+    # What operators of its reach changed, and every change to a profile, application or org in its reach.
+    if not scope.reaches_orgs:
+        return false()
+    return or_(
+        ChangeLog.user_id.in_(actors_in_reach(scope)),
+        (ChangeLog.owner_type == "profile") & ChangeLog.owner_id.in_(people_in_reach(scope)),
+        (ChangeLog.owner_type == "Application") & ChangeLog.owner_id.in_(
+            select(Application.id).where(clause_for(Application, scope))),
+        (ChangeLog.owner_type == "Org") & ChangeLog.owner_id.in_(select(Org.id).where(org_clause(scope))),
+    )

@@ -5,7 +5,7 @@ from flask_appbuilder.security.views import RoleModelView, UserGroupModelView, V
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import csrf
+from app.extensions import csrf, db
 from app.models import AppUser, LoginChannel, SessionEndReason
 from app.security.roles import role_label
 from app.services import audit, login, passwords, sessions
@@ -38,14 +38,35 @@ SECURITY_LABELS = {
 }
 
 
-class LabeledRoleModelView(RoleModelView):
+class AuditedAdminMixin:
+    """Every add, edit and delete on one of FAB's own admin screens goes to the operation log."""
+
+    def _audit(self, action: str, item) -> None:
+        audit.record(action, item, g.user, detail=str(item)[:200])
+        self.datamodel.session.commit()
+
+    def post_add(self, item):
+        super().post_add(item)
+        self._audit("add", item)
+
+    def post_update(self, item):
+        super().post_update(item)
+        self._audit("edit", item)
+
+    def pre_delete(self, item):
+        # Recorded before the row goes; FAB's delete commits the log row with the deletion.
+        super().pre_delete(item)
+        audit.record("delete", item, g.user, detail=str(item)[:200])
+
+
+class LabeledRoleModelView(AuditedAdminMixin, RoleModelView):
     """FAB's role list with labelled columns and each role's Chinese name."""
 
     label_columns = SECURITY_LABELS
     formatters_columns = {"name": lambda name: f"{role_label(name)}（{name}）" if role_label(name) != name else name}
 
 
-class LabeledGroupModelView(UserGroupModelView):
+class LabeledGroupModelView(AuditedAdminMixin, UserGroupModelView):
     """FAB's group list with labelled columns."""
 
     label_columns = SECURITY_LABELS
@@ -107,6 +128,12 @@ class ZhipingSecurityManager(SecurityManager):
         """FAB's entry point for every password login (web form and JSON API) goes through the service."""
         channel = LoginChannel.api if request.path.startswith("/api/") else LoginChannel.web
         return self.authenticate(username, password, channel).user
+
+    def on_user_logout(self, user):
+        """Signing out goes to the operation log."""
+        super().on_user_logout(user)
+        audit.record("logout", user, user)
+        db.session.commit()
 
     def reset_password(self, userid, password):
         """An administrator's reset (FAB's reset-password form): the user chooses their own at next login."""

@@ -28,6 +28,7 @@ ORG_STAFF = "OrgStaff"
 DICT_TYPE = "DictType"
 DICT_ITEM = "DictItem"
 OPERATION_LOG = "OperationLog"
+CHANGE_LOG = "ChangeLog"  # 变更记录: field-level history (admin; the authority within its reach)
 PROFILE = "Profile"
 PROFILE_RECORD = "ProfileRecord"
 PROFILE_FILE = "ProfileFile"
@@ -80,6 +81,7 @@ MENU_DICT_ITEMS = "Dictionary Items"
 MENU_SYSTEM = "System"
 MENU_ORGS = "Organisations"
 MENU_OPERATION_LOG = "Operation Log"
+MENU_CHANGE_LOG = "Change Log"             # 变更记录
 MENU_PERSONAL = "Personal"
 MENU_PROFILE = "Profile Maintenance"
 MENU_MY_CERTIFICATES = "My Certificates"
@@ -185,6 +187,9 @@ _CE_OVERSIGHT_MENUS = (MENU_CE, MENU_CE_COMPLIANCE)
 _CE_READER = on(CE_REVIEW, "can_list", "can_show")  # 继续教育学时审核, read-only; the unit adds can_decide
 _DASHBOARD = on(DASHBOARD, "can_read", "can_export")
 _DASHBOARD_MENUS = (MENU_STATISTICS, MENU_DASHBOARD)
+# The logs within the reader's scope (app/scope/policy.py), searchable and exportable; nobody may change them.
+_LOG_READER = on(OPERATION_LOG, *READ, EXPORT) + on(CHANGE_LOG, *READ, EXPORT)
+_LOG_MENUS = (MENU_SYSTEM, MENU_OPERATION_LOG, MENU_CHANGE_LOG)
 
 ROLES: dict[str, RoleSpec] = {
     spec.name: spec
@@ -198,10 +203,12 @@ ROLES: dict[str, RoleSpec] = {
             + on(REVIEW_BATCH, *READ, EXPORT) + on(OBJECTION, *READ, EXPORT)
             + on(CREDIT_RECORD, *READ, "can_add", "can_end", EXPORT) + on(CERTIFICATE, "can_revoke")
             + on(CE_POLICY, *READ, EXPORT) + _CE_OVERSIGHT + _CE_READER + on(UNIT_BINDING, "can_list")
-            + on(UNIT_REGISTRATION, "can_list", "can_act") + on(CLASS_OVERVIEW, "can_list", "can_show") + _DASHBOARD,
+            + on(UNIT_REGISTRATION, "can_list", "can_act") + on(CLASS_OVERVIEW, "can_list", "can_show") + _DASHBOARD
+            + _LOG_READER,
             menus=_ORG_MENUS + _DICTIONARY_MENUS + _PROFILE_REVIEW_MENUS + _APPLICATION_REVIEW_MENUS
             + (MENU_BATCHES, MENU_OBJECTIONS, MENU_CREDIT, MENU_CREDIT_RECORDS, MENU_CE_POLICIES, MENU_CE_REVIEW)
-            + _CE_OVERSIGHT_MENUS + (MENU_UNIT_BINDINGS, MENU_UNIT_REGISTRATIONS, MENU_CLASS_OVERVIEW) + _DASHBOARD_MENUS,
+            + _CE_OVERSIGHT_MENUS + (MENU_UNIT_BINDINGS, MENU_UNIT_REGISTRATIONS, MENU_CLASS_OVERVIEW) + _DASHBOARD_MENUS
+            + _LOG_MENUS,
         ),
         RoleSpec(
             SUPERVISOR_REVIEWER,

@@ -20,6 +20,7 @@ from app.models import (
     Certificate, CeRecord, CeRecordStatus, Country, Education, Gender, MeetingVote, Org, RecordStatus, ReviewBatch,
     VoteChoice, WorkExperience,
 )
+from app.models import append_only
 from app.models.mixins import utcnow
 from app.security import roles as r
 from app.services.workdays import local_today
@@ -312,10 +313,11 @@ def _move_back(application: Application, days_ago: int, rng: random.Random) -> N
     room = max(days_ago - 0.5, 0.1)
     scale = min(1.0, room / sum(stays)) if stays and sum(stays) else 1.0
     at = start
-    for index, event in enumerate(events):
-        if index:
-            at = at + dt.timedelta(days=stays[index - 1] * scale)
-        db.session.execute(update(ApplicationEvent).where(ApplicationEvent.id == event.id).values(at=at))
+    with append_only.lifted(db.session, "application_event"):
+        for index, event in enumerate(events):
+            if index:
+                at = at + dt.timedelta(days=stays[index - 1] * scale)
+            db.session.execute(update(ApplicationEvent).where(ApplicationEvent.id == event.id).values(at=at))
     submitted = max(event_at for event_at in _times(events, start, stays, scale, "submit"))
     values = dict(created_at=start - dt.timedelta(days=1), submitted_at=submitted, state_entered_at=at, updated_at=at)
     if application.state in (AppState.completed, AppState.rejected, AppState.terminated, AppState.ended):

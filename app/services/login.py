@@ -86,6 +86,9 @@ def authenticate(login_name: str, password: str, *, channel: LoginChannel, ip: s
     else:
         result = _failure(user, now)
     _log(login_name, user, channel, result.outcome, ip, user_agent, now)
+    success = result.outcome == LoginOutcome.success
+    audit.record("login", user if user is not None else "AppUser", user if success else None,
+                 outcome="success" if success else "failure", detail=f"{channel.name}:{result.outcome.name}")
     db.session.commit()
     return result
 

@@ -9,7 +9,8 @@ from app.views.appeal import PasswordAppealView
 from app.views.application_review import ApplicationReviewView
 from app.views.application_forms import ApplicationFormView
 from app.views.applications import ApplicationView
-from app.views.audit import OperationLogView
+from app.views.audit import ChangeLogView, OperationLogView
+from app.views import change_history
 from app.views.captcha import CaptchaView
 from app.views.login_log import LoginLogView
 from app.views.online_sessions import OnlineSessionView
@@ -147,6 +148,10 @@ def register_views(appbuilder: AppBuilder) -> None:
         OperationLogView, r.MENU_OPERATION_LOG, label=_l("Operation log"), icon="fa-history",
         category=r.MENU_SYSTEM,
     )
+    appbuilder.add_view(
+        ChangeLogView, r.MENU_CHANGE_LOG, label=_l("Change log"), icon="fa-exchange", category=r.MENU_SYSTEM,
+    )
+    current_app.jinja_env.globals["change_history"] = change_history.timeline
     appbuilder.add_view(
         LoginLogView, r.MENU_LOGIN_LOG, label=_l("Login log"), icon="fa-sign-in", category=r.MENU_SYSTEM,
     )

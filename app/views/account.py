@@ -75,6 +75,9 @@ def _orgs_field():
 class StaffUserAdminView(SafeCrudMixin, UserDBModelView):
     """FAB's user management, with each staff user's organisations and Chinese role names."""
 
+    show_template = "change_log/model_show.html"
+    extra_args = {"change_owner_type": "AppUser"}
+
     class_permission_name = "UserDBModelView"
 
     datamodel = SQLAInterface(AppUser, db.session)

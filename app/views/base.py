@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import DomainError, ValidationFailed
 from app.scope.filters import SCOPED
+from app.services import audit
 from app.views.export import ListExportMixin
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,8 @@ class SafeCrudMixin(ListExportMixin):
             self.pre_add(item) if is_new else self.pre_update(item)
             if is_new:
                 session.add(item)
+            session.flush()
+            audit.record("add" if is_new else "edit", item)
             session.commit()
         except ValidationFailed as failure:
             session.rollback()
@@ -178,6 +181,7 @@ class SafeCrudMixin(ListExportMixin):
         session = self.datamodel.session
         try:
             self.pre_delete(item)
+            audit.record("delete", item)
             session.delete(item)
             session.commit()
         except DomainError as error:

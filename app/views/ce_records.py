@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import CE_RECORD_STATUS_LABELS, AppUser, CeRecord, CeRecordStatus
 from app.scope import clause_for
 from app.security import roles as r
-from app.services import attachments, dictionaries
+from app.services import attachments, audit, dictionaries
 from app.workflow import ce_claims
 from app.workflow.ce_compliance import hours_text
 
@@ -63,6 +63,7 @@ def _send_attachment(record: CeRecord):
         data = attachments.read(attachment)
     except FileNotFoundError:
         abort(404)
+    audit.download(attachment, f"ce_record:{record.id} {attachment.original_name}")
     return send_file(io.BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
                      download_name=attachment.original_name, max_age=0)
 

@@ -26,6 +26,9 @@ ITEM_LABELS = {
 class DictItemView(SafeModelView):
     """The values of the dictionaries; shipped values can be deactivated but not deleted."""
 
+    show_template = "change_log/model_show.html"
+    extra_args = {"change_owner_type": "DictItem"}
+
     route_base = "/dictionary-items"
     class_permission_name = r.DICT_ITEM
     datamodel = SQLAInterface(DictItem, db.session)
@@ -64,6 +67,9 @@ class DictItemView(SafeModelView):
 
 class DictTypeView(SafeModelView):
     """Dictionary types, each with its values as a related list."""
+
+    show_template = "change_log/model_show.html"
+    extra_args = {"change_owner_type": "DictType"}
 
     route_base = "/dictionaries"
     class_permission_name = r.DICT_TYPE

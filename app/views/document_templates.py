@@ -14,6 +14,7 @@ from wtforms import BooleanField, FileField, TextAreaField, validators
 
 from app.documents import registry, versions
 from app.errors import DomainError, ValidationFailed
+from app.services import audit
 from app.security import roles as r
 from app.views.base import attach_errors
 from app.views.documents import DOCX
@@ -71,6 +72,7 @@ class DocumentTemplateView(BaseView):
     def default(self, code: str):
         """The shipped template, to edit in Word and upload as a new version."""
         spec = _spec(code)
+        audit.download(f"document_template:{code}", "default")
         return send_file(registry.shipped_template(spec), mimetype=DOCX, as_attachment=True,
                          download_name=f"{spec.label}（默认模板）.docx")
 
@@ -81,6 +83,7 @@ class DocumentTemplateView(BaseView):
         record = versions.get(code, version_id)
         if record is None:
             abort(404)
+        audit.download(record, record.filename)
         return send_file(io.BytesIO(record.content), mimetype=DOCX, as_attachment=True,
                          download_name=f"v{record.version}-{record.filename}")
 

@@ -13,7 +13,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 
 from app.security import roles as r
-from app.services import imports
+from app.services import audit, imports
 from app.services.excel_export import XLSX_MIME, content_disposition
 from app.services.imports import FileRejected, staging, workbook
 from app.services.workdays import local_time
@@ -23,6 +23,7 @@ SHOWN_ERRORS = 300   # problems listed on the page; the error workbook has every
 
 
 def _xlsx(data: bytes, filename: str) -> Response:
+    audit.download(f"import:{request.endpoint}", filename)
     response = Response(data, mimetype=XLSX_MIME)
     response.headers["Content-Disposition"] = content_disposition(filename)
     response.headers["Cache-Control"] = "no-store"

@@ -17,7 +17,7 @@ from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import ARTICLE_CATEGORY_LABELS, GUIDANCE_SLUGS, PORTAL_CATEGORIES, Article, ArticleCategory, ArticleFile
 from app.security import roles as r
-from app.services import attachments, paging, portal
+from app.services import attachments, audit, paging, portal
 from app.services.workdays import local_today
 from app.views.base import flash_failure
 
@@ -70,6 +70,7 @@ def send_attachment(attachment):
         data = attachments.read(attachment)
     except FileNotFoundError:
         abort(404)
+    audit.download(attachment, attachment.original_name)
     return send_file(io.BytesIO(data), mimetype=attachment.content_type, as_attachment=True,
                      download_name=attachment.original_name, max_age=0)
 

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Attachment, BasicInfo, Org, OrgKind, OrgStatus, ProfileReviewEvent
 from app.scope import clause_for
 from app.security import roles as r
-from app.services import attachments
+from app.services import attachments, audit
 from app.services.audit import client_ip
 from app.views.base import STALE_MESSAGE, attach_errors
 from app.views.profile_display import basic_facts, basic_status, section_tables
@@ -159,6 +159,8 @@ class ProfileFileView(BaseView):
         except FileNotFoundError:
             abort(404)
         inline = attachment.content_type.startswith("image/") and request.args.get("inline") == "1"
+        if not inline:  # a photo shown on a page is not a download
+            audit.download(attachment, attachment.original_name)
         return send_file(
             io.BytesIO(data), mimetype=attachment.content_type, as_attachment=not inline,
             download_name=attachment.original_name, max_age=0,
