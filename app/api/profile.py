@@ -17,6 +17,7 @@ from app.models import (
     Achievement, BasicInfo, Education, ExamScore, Honour, OrgKind, OrgStatus, Position, Publication, Training,
     WorkExperience,
 )
+from app.models.soft_delete import soft_delete
 from app.scope.filters import OWN
 from app.scope.resolve import request_user
 from app.security import roles as r
@@ -83,7 +84,7 @@ class ProfileRecordApi(ModelRestApi):
             return self.response_404()
         try:
             rules.prepare_delete(item)
-            db.session.delete(item)
+            soft_delete(item, request_user().id)  # to the recycle bin (回收站)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()

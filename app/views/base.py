@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, current_app, flash, g, redirect, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import DomainError, ValidationFailed
+from app.models.mixins import SoftDeleteMixin
+from app.models.soft_delete import soft_delete
 from app.scope.filters import SCOPED
 from app.views.export import ListExportMixin
 
@@ -178,11 +180,18 @@ class SafeCrudMixin(ListExportMixin):
         session = self.datamodel.session
         try:
             self.pre_delete(item)
-            session.delete(item)
+            if isinstance(item, SoftDeleteMixin):  # to the recycle bin (回收站), restorable
+                soft_delete(item, g.user.id if getattr(g, "user", None) else None)
+            else:
+                session.delete(item)
             session.commit()
         except DomainError as error:
             session.rollback()
             flash(str(error), "danger")
+            return
+        except StaleDataError:
+            session.rollback()
+            flash(str(STALE_MESSAGE), "danger")
             return
         except IntegrityError:
             session.rollback()
