@@ -1,6 +1,8 @@
 """Soft deletion with restore (回收站) and the immutable 提交时版本 of submitted applications."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select, text
 
 from app.extensions import db
@@ -127,3 +129,23 @@ def test_each_resubmission_adds_a_numbered_snapshot(app):
             ApplicationSnapshot.application_id == app_id).order_by(ApplicationSnapshot.submission)).all()
         assert [s.submission for s in snapshots] == [1, 2]
         assert len(snapshots[0].data["materials"]) == 1 and len(snapshots[1].data["materials"]) == 2
+
+
+def test_a_code_in_the_recycle_bin_is_named_when_added_again(app):
+    import pytest
+
+    from app.errors import ValidationFailed
+    from app.services import dictionaries
+
+    with app.app_context():
+        kind = DictType(code="zz_bin", name="回收站字典")
+        db.session.add(kind)
+        db.session.flush()
+        db.session.add(DictItem(type_id=kind.id, code="A1", label="甲", sort_order=1, active=True,
+                                deleted_at=dt.datetime(2026, 1, 1)))
+        db.session.commit()
+        again = DictItem(dict_type=kind, code="A1", label="乙", sort_order=2, active=True)
+        with pytest.raises(ValidationFailed) as refused:
+            dictionaries.validate_item(again)
+        assert "回收站" in refused.value.errors["code"][0]
+        db.session.rollback()
