@@ -251,3 +251,18 @@ def table_digest(app, tables) -> str:
                 digest.update(repr(tuple(row)).encode())
         db.session.remove()
     return digest.hexdigest()
+
+
+def stand_in(person_id: int, key: str) -> int:
+    """Another applicant like the person (a bare account, no password): fixtures that need several open
+    applications of one business give each its own applicant, as the one-open-application index requires."""
+    base = db.session.get(AppUser, person_id)
+    username = f"{base.username}_{key}"[:60]
+    existing = db.session.scalar(select(AppUser).where(AppUser.username == username))
+    if existing is not None:
+        return existing.id
+    clone = AppUser(username=username, first_name=base.first_name, last_name=base.last_name,
+                    email=f"{username}@stand-in.example", active=True)
+    db.session.add(clone)
+    db.session.flush()
+    return clone.id

@@ -114,7 +114,7 @@ class ApplicationApi(BaseApi):
         if not request.is_json or not isinstance(request.json, dict):
             return self.response_400(message=_("The request body must be a JSON object."))
         try:
-            saved = drafts.save_draft(application, request_user(), request.json)
+            saved = drafts.save_draft(application, request_user(), request.json, seen_version=_seen_version())
         except ValidationFailed as failure:
             return self.response_422(message=failure.errors)
         except DomainError as error:
@@ -145,3 +145,14 @@ class ApplicationApi(BaseApi):
             db.session.rollback()
             return self.response(403, message=str(error))
         return self.response(200, result=detail(changed, request_user()))
+
+
+def _seen_version() -> int | None:
+    """The version the client loaded: the body's "version" or an If-Match header (optimistic locking)."""
+    raw = request.json.get("version") if isinstance(request.json, dict) else None
+    if raw is None:
+        raw = (request.headers.get("If-Match") or "").strip('W/" ') or None
+    try:
+        return int(raw) if raw is not None and not isinstance(raw, bool) else None
+    except (TypeError, ValueError):
+        return -1  # never a real version: refused as stale

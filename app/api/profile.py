@@ -17,12 +17,13 @@ from app.models import (
     Achievement, BasicInfo, Education, ExamScore, Honour, OrgKind, OrgStatus, Position, Publication, Training,
     WorkExperience,
 )
+from app.models.soft_delete import soft_delete
 from app.scope.filters import OWN
 from app.scope.resolve import request_user
 from app.security import roles as r
 from app.workflow import profile as rules
 
-READ_ONLY = ["id", "status", "review_comment", "created_at", "updated_at"]
+READ_ONLY = ["id", "status", "review_comment", "created_at", "updated_at", "version"]
 
 
 class ProfileRecordApi(ModelRestApi):
@@ -66,9 +67,13 @@ class ProfileRecordApi(ModelRestApi):
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             return self.response_404()
+        payload = dict(request.json) if isinstance(request.json, dict) else request.json
+        seen = _seen_version(payload)
+        if seen is not None and seen != item.version:  # optimistic locking: "version" in the body or If-Match
+            return self.response(409, message=_("The record was changed by someone else; please refresh and try again."))
         try:
             rules.check_changeable(item)
-            item = self.edit_model_schema.load(self._merge_update_item(item, request.json), instance=item)
+            item = self.edit_model_schema.load(self._merge_update_item(item, payload), instance=item)
         except ValidationError as error:
             db.session.rollback()
             return self.response_422(message=translate_errors(error.messages))
@@ -83,7 +88,7 @@ class ProfileRecordApi(ModelRestApi):
             return self.response_404()
         try:
             rules.prepare_delete(item)
-            db.session.delete(item)
+            soft_delete(item, request_user().id)  # to the recycle bin (回收站)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -109,6 +114,19 @@ class ProfileRecordApi(ModelRestApi):
             db.session.rollback()
             return self.response(409, message=_("The record was changed by someone else; please refresh and try again."))
         return self.response(status, id=item.id, result=self.show_model_schema.dump(item))
+
+
+def _seen_version(payload) -> int | None:
+    """The version the client loaded (taken out of the body), or the If-Match header; None when not given."""
+    raw = payload.pop("version", None) if isinstance(payload, dict) else None
+    if raw is None:
+        raw = (request.headers.get("If-Match") or "").strip('W/" ') or None
+    if raw is None:
+        return None
+    try:
+        return int(raw) if not isinstance(raw, bool) else -1
+    except (TypeError, ValueError):
+        return -1  # never a real version: refused as stale
 
 
 def _api(model, name: str, editable: list[str]) -> type:

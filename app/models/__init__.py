@@ -6,6 +6,7 @@ from app.models.account import (
 )
 from app.models.application import (
     APP_STATE_LABELS, BUSINESS_TYPE_LABELS, FINAL_STATES, Application, ApplicationEvent, ApplicationMaterial,
+    ApplicationSnapshot,
     AppState, BusinessType, application_achievement, application_publication,
 )
 from app.models.archived_document import ArchivedDocument
@@ -49,7 +50,10 @@ from app.models.org import (
     UnitRegistration,
 )
 
+from app.models import soft_delete  # noqa: E402,F401 - registers the global soft-delete filter
+
 __all__ = [
+    "ApplicationSnapshot",
     "SESSION_END_LABELS",
     "PasswordHistory",
     "SessionEndReason",

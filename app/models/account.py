@@ -8,7 +8,7 @@ from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, Enum, ForeignKey, Index, Integer, String, Table, UniqueConstraint,
+    Boolean, CheckConstraint, Column, Date, DateTime, Enum, ForeignKey, Index, Integer, String, Table, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -206,3 +206,10 @@ class CaptchaChallenge(Model):
     id: Mapped[str] = mapped_column(String(43), primary_key=True)
     answer_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, index=True)
+
+
+# 证件号码 is stored normalised (identity.normalise: upper case, no spaces), so the unique index also catches a
+# trailing x against X; the database refuses a number that is not normalised.
+AppUser.__table__.append_constraint(
+    CheckConstraint("id_number = upper(id_number) AND id_number NOT LIKE '% %'", name="ck_ab_user_id_number_normalised")
+)

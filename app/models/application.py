@@ -7,8 +7,9 @@ import enum
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, DateTime, Enum, ForeignKey, Index, Integer, String, Table, Text,
+    JSON, Boolean, Column, Date, DateTime, Enum, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint,
 )
+from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.mixins import TimestampMixin, utcnow
@@ -69,6 +70,8 @@ APP_STATE_LABELS = {
     AppState.ended: _l("Ended"),
 }
 FINAL_STATES = (AppState.completed, AppState.rejected, AppState.terminated, AppState.ended)
+# Neither a draft nor final: what the one-open-application index covers.
+OPEN_STATES_SQL = "state NOT IN ('draft', 'completed', 'rejected', 'terminated', 'ended')"
 
 application_achievement = Table(
     "application_achievement",
@@ -97,6 +100,9 @@ class Application(TimestampMixin, Model):
         # The dashboards (app/workflow/stats.py): a unit's or a committee's applications, by year of submission.
         Index("ix_application_unit_submitted", "unit_id", "submitted_at", "state"),
         Index("ix_application_committee_submitted", "committee_id", "submitted_at", "state"),
+        # At most one open application per person and business (checks.one_open_application), enforced here too.
+        Index("uq_application_open", "user_id", "business_type", unique=True,
+              sqlite_where=sa_text(OPEN_STATES_SQL), postgresql_where=sa_text(OPEN_STATES_SQL)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -194,3 +200,17 @@ class ApplicationMaterial(Model):
     )
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     copies: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class ApplicationSnapshot(Model):
+    """提交时版本: what was submitted at one 提交/重新提交, kept as JSON; the database refuses UPDATE and DELETE."""
+
+    __tablename__ = "application_snapshot"
+    __table_args__ = (UniqueConstraint("application_id", "submission", name="uq_application_snapshot_submission"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), nullable=False)
+    submission: Mapped[int] = mapped_column(Integer, nullable=False)  # 1 for the first 提交, 2 for the next …
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    data: Mapped[dict] = mapped_column(JSON, nullable=False)

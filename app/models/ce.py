@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -48,6 +48,9 @@ class CeRecord(TimestampMixin, VersionedMixin, Model):
     __table_args__ = (
         Index("ix_ce_record_person_year", "user_id", "year", "status"),
         Index("ix_ce_record_unit_queue", "unit_id", "status"),
+        CheckConstraint("claimed_hours >= 0 AND (recognised_hours IS NULL OR recognised_hours >= 0)",
+                        name="ck_ce_record_hours"),
+        CheckConstraint("end_date >= start_date", name="ck_ce_record_dates"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -5,7 +5,7 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.mixins import TimestampMixin, VersionedMixin
+from app.models.mixins import SoftDeleteMixin, TimestampMixin, VersionedMixin
 
 
 class DictType(TimestampMixin, VersionedMixin, Model):
@@ -30,11 +30,12 @@ class DictType(TimestampMixin, VersionedMixin, Model):
         return self.name
 
 
-class DictItem(TimestampMixin, VersionedMixin, Model):
+class DictItem(SoftDeleteMixin, TimestampMixin, VersionedMixin, Model):
     """One value of a code table, optionally below another value of the same table."""
 
     __tablename__ = "dict_item"
     __table_args__ = (
+        # Deleted values (回收站) keep their code: the value is restored, not added again.
         UniqueConstraint("type_id", "code", name="uq_dict_item_type_code"),
         Index("ix_dict_item_type_parent_sort", "type_id", "parent_id", "sort_order"),
     )

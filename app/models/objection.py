@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.mixins import utcnow
+from app.models.mixins import VersionedMixin, utcnow
 
 
 class ObjectionStatus(enum.Enum):
@@ -25,7 +25,7 @@ OBJECTION_STATUS_LABELS = {
 }
 
 
-class Objection(Model):
+class Objection(VersionedMixin, Model):
     """One objection, recorded by the office that runs the 公示 and resolved by it with a written finding."""
 
     __tablename__ = "objection"

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.mixins import TimestampMixin, VersionedMixin
+from app.models.mixins import SoftDeleteMixin, TimestampMixin, VersionedMixin
 
 
 class ArticleCategory(enum.Enum):
@@ -41,7 +41,7 @@ ARTICLE_CATEGORY_LABELS = {
 }
 
 
-class Article(TimestampMixin, VersionedMixin, Model):
+class Article(SoftDeleteMixin, TimestampMixin, VersionedMixin, Model):
     """One article: public from its publish date on while it is published; pinned ones come first."""
 
     __tablename__ = "article"

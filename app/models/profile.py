@@ -6,10 +6,10 @@ import enum
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from app.models.mixins import TimestampMixin, VersionedMixin
+from app.models.mixins import SoftDeleteMixin, TimestampMixin, VersionedMixin
 
 
 class RecordStatus(enum.Enum):
@@ -48,7 +48,14 @@ class ProfileRecordMixin(TimestampMixin, VersionedMixin):
 
     @declared_attr.directive
     def __table_args__(cls):  # noqa: N805
-        return (Index(f"ix_{cls.__tablename__}_user_status", "user_id", "status"),)
+        args = [Index(f"ix_{cls.__tablename__}_user_status", "user_id", "status")]
+        own = getattr(cls, "__annotations__", {})
+        if "end_date" in own:  # validate_record refuses an end before the start; so does the database
+            args.append(CheckConstraint("end_date IS NULL OR end_date >= start_date",
+                                        name=f"ck_{cls.__tablename__}_dates"))
+        if "hours" in own:
+            args.append(CheckConstraint("hours > 0", name=f"ck_{cls.__tablename__}_hours"))
+        return tuple(args)
 
     @property
     def locked(self) -> bool:
@@ -123,7 +130,7 @@ class BasicInfo(ProfileRecordMixin, Model):
 
 
 
-class Education(AttachedMixin, ProfileRecordMixin, Model):
+class Education(AttachedMixin, SoftDeleteMixin, ProfileRecordMixin, Model):
     """学历教育."""
 
     __tablename__ = "profile_education"
@@ -137,7 +144,7 @@ class Education(AttachedMixin, ProfileRecordMixin, Model):
     study_mode: Mapped[str] = mapped_column(String(20), nullable=False)
 
 
-class WorkExperience(AttachedMixin, ProfileRecordMixin, Model):
+class WorkExperience(AttachedMixin, SoftDeleteMixin, ProfileRecordMixin, Model):
     """工作经历."""
 
     __tablename__ = "profile_work"
@@ -167,7 +174,7 @@ EMPLOYER_NATURE_LABELS = {
 }
 
 
-class Position(ProfileRecordMixin, Model):
+class Position(SoftDeleteMixin, ProfileRecordMixin, Model):
     """任职情况 (seed 003 §8)."""
 
     __tablename__ = "profile_position"
@@ -190,7 +197,7 @@ class Position(ProfileRecordMixin, Model):
     societies_since: Mapped[dt.date | None] = mapped_column(Date)
 
 
-class Training(ProfileRecordMixin, Model):
+class Training(SoftDeleteMixin, ProfileRecordMixin, Model):
     """继续教育及培训."""
 
     __tablename__ = "profile_training"
@@ -202,7 +209,7 @@ class Training(ProfileRecordMixin, Model):
     hours: Mapped[float] = mapped_column(Numeric(6, 1), nullable=False)
 
 
-class ExamScore(ProfileRecordMixin, Model):
+class ExamScore(SoftDeleteMixin, ProfileRecordMixin, Model):
     """考试成绩."""
 
     __tablename__ = "profile_exam"
@@ -229,7 +236,7 @@ ACHIEVEMENT_CATEGORY_LABELS = {
 }
 
 
-class Achievement(AttachedMixin, ProfileRecordMixin, Model):
+class Achievement(AttachedMixin, SoftDeleteMixin, ProfileRecordMixin, Model):
     """专业技术工作及业绩成果."""
 
     __tablename__ = "profile_achievement"
@@ -269,7 +276,7 @@ PUBLICATION_KIND_LABELS = {
 }
 
 
-class Publication(AttachedMixin, ProfileRecordMixin, Model):
+class Publication(AttachedMixin, SoftDeleteMixin, ProfileRecordMixin, Model):
     """学术成果."""
 
     __tablename__ = "profile_publication"
@@ -285,7 +292,7 @@ class Publication(AttachedMixin, ProfileRecordMixin, Model):
     is_representative: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
-class Honour(AttachedMixin, ProfileRecordMixin, Model):
+class Honour(AttachedMixin, SoftDeleteMixin, ProfileRecordMixin, Model):
     """荣誉称号."""
 
     __tablename__ = "profile_honour"

@@ -6,8 +6,10 @@ import enum
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, Date, Enum, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Date, Enum, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.mixins import VersionedMixin
 
 batch_attendee = Table(
     "batch_attendee",
@@ -17,10 +19,11 @@ batch_attendee = Table(
 )
 
 
-class ReviewBatch(Model):
+class ReviewBatch(VersionedMixin, Model):
     """评审批次: a committee's window for one series and level, ending in one review meeting."""
 
     __tablename__ = "review_batch"
+    __table_args__ = (CheckConstraint("closes_on >= opens_on", name="ck_review_batch_dates"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     committee_id: Mapped[int] = mapped_column(ForeignKey("org.id"), nullable=False, index=True)

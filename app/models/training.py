@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, DateTime, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, DateTime, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,6 +43,9 @@ class TrainingClass(TimestampMixin, VersionedMixin, Model):
         Index("ix_training_class_listing", "status", "start_date"),
         Index("ix_training_class_course_type", "course_type", "start_date"),
         Index("ix_training_class_provider", "provider_org_id", "status"),
+        # 报名成功 never exceeds 拟招人数: the conditional UPDATE of the counter is backed by this CHECK.
+        CheckConstraint("confirmed_count >= 0 AND confirmed_count <= capacity", name="ck_training_class_seats"),
+        CheckConstraint("capacity > 0 AND days > 0 AND hours >= 0", name="ck_training_class_positive"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -70,6 +70,7 @@ DASHBOARD = "Dashboard"                    # 统计分析 of the reviewer's scop
 MESSAGE = "Message"                        # 站内信: every signed-in user's own messages (can_read, can_write)
 MAIL_QUEUE = "MailQueue"                   # 邮件发送队列: Admin only (can_list, can_resend)
 ARTICLE = "Article"                        # 门户内容管理: the portal's articles and files (Admin only, SPEC §10)
+RECYCLE_BIN = "RecycleBin"                 # 回收站 of deleted articles and dictionary values (Admin only)
 
 # Menu names (stable); their labels are translated where the menu is built.
 MENU_ORG_INFO = "Organisation"
@@ -125,6 +126,7 @@ MENU_STATISTICS = "Statistics"             # 统计分析 (category)
 MENU_DASHBOARD = "Dashboard"               # 统计看板
 MENU_MAIL_QUEUE = "Mail Queue"              # 邮件发送队列 (admin)
 MENU_ARTICLES = "Portal Articles"           # 门户内容管理 (admin)
+MENU_RECYCLE_BIN = "Recycle Bin"            # 回收站 (admin)
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,8 @@ def validate_item(item: DictItem) -> None:
         DictItem, (DictItem.type_id == item.dict_type.id) & (DictItem.code == item.code), item.id
     ):
         errors.add("code", _("This code is already used in this dictionary."))
+    elif item.dict_type is not None and _in_recycle_bin(item):
+        errors.add("code", _("A deleted value of this dictionary has this code; restore it from the recycle bin."))
     if not item.label:
         errors.add("label", _("Please enter the label."))
     if item.parent is not None and item.dict_type is not None:
@@ -223,6 +225,14 @@ def check_deletable_type(dict_type: DictType) -> None:
     """Built-in types are used by the code and cannot be deleted."""
     if dict_type.builtin:
         raise DomainError(_("A built-in dictionary cannot be deleted."))
+
+
+def _in_recycle_bin(item: DictItem) -> bool:
+    """Whether a soft-deleted value of the same dictionary holds the code (the unique constraint still counts it)."""
+    query = select(func.count()).select_from(DictItem).where(
+        DictItem.type_id == item.dict_type.id, DictItem.code == item.code, DictItem.deleted_at.is_not(None))
+    with db.session.no_autoflush:
+        return bool(db.session.scalar(query.execution_options(include_deleted=True)))
 
 
 def _count(model, condition, exclude_id: int | None) -> int:

@@ -16,6 +16,7 @@ from app.errors import DomainError, ErrorCollector, ValidationFailed
 from app.extensions import db
 from app.models import GUIDANCE_SLUGS, PORTAL_CATEGORIES, Article, ArticleCategory, ArticleFile, AppUser
 from app.models.mixins import utcnow
+from app.models.soft_delete import soft_delete
 from app.services import attachments, audit
 from app.services.workdays import local_today
 
@@ -249,15 +250,13 @@ def delete_file(article_id: int, file_id: int, actor: AppUser, seen_version: int
 
 
 def delete(article_id: int, actor: AppUser, seen_version: int | None) -> None:
-    """Delete an article and its files."""
+    """Delete an article (soft: the admin can restore it from the recycle bin)."""
     try:
         article = _existing(article_id, seen_version)
         if article.slug:
             raise DomainError(_("The declaration guidance cannot be deleted; withdraw it from publication instead."))
-        for attached in list(article.files):
-            attachments.discard(attached.attachment)
         audit.record("article.delete", article, actor=actor, detail=article.title[:200])
-        db.session.delete(article)
+        soft_delete(article, actor.id)  # to the recycle bin (回收站): files kept for a restore
         _commit()
     except DomainError:
         db.session.rollback()

@@ -43,6 +43,9 @@ from app.views.training import (
 )
 
 
+from app.views.recycle_bin import RecycleBinView  # noqa: E402
+
+
 def register_views(appbuilder: AppBuilder) -> None:
     """Add the project's views; FAB's security views come from the security manager."""
     appbuilder.add_view(
@@ -127,6 +130,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(
         OrgAdminView, r.MENU_ORGS, label=_l("Organisations"), icon="fa-sitemap",
         category=r.MENU_SYSTEM, category_label=_l("System"), category_icon="fa-cogs",
+    )
+    appbuilder.add_view(
+        RecycleBinView, r.MENU_RECYCLE_BIN, label=_l("Recycle bin"), icon="fa-trash",
+        category=r.MENU_SYSTEM,
     )
     appbuilder.add_view(
         OrgImportView, r.MENU_IMPORT_ORGS, label=_l("Import organisations"), icon="fa-upload",

@@ -226,7 +226,8 @@ class ApplicationFormView(BaseView):
             return errors, fields.labelled_messages(kind, errors), None
         try:
             drafts.save_draft(application, g.user, fields.draft_data(
-                kind, state, with_materials=fields.has_materials_editor(application)))
+                kind, state, with_materials=fields.has_materials_editor(application)),
+                seen_version=request.form.get("version", type=int))
         except ValidationFailed as failure:
             return failure.errors, fields.labelled_messages(kind, failure.errors), None
         except DomainError as error:
@@ -243,7 +244,8 @@ class ApplicationFormView(BaseView):
                 return [], redirect(url_for(endpoint, pk=application.id))
         if action == "submit":
             event = "resubmit" if application.state == AppState.returned else "submit"
-            problems = apply_event(application, event, request.form.get("version", type=int))
+            # The save just checked the posted version and moved it on: submit at the saved one.
+            problems = apply_event(application, event, application.version)
             if problems:
                 db.session.refresh(application)
                 return [_("Your input was saved, but the application was not submitted:")] + problems, None
@@ -307,7 +309,8 @@ class ApplicationFormView(BaseView):
         if request.method == "POST":
             lines = fields.posted_state(application.business_type, request.form)["materials"]
             try:
-                drafts.save_draft(application, g.user, {"materials": lines})
+                drafts.save_draft(application, g.user, {"materials": lines},
+                                  seen_version=request.form.get("version", type=int))
             except ValidationFailed as failure:
                 problems = fields.labelled_messages(application.business_type, failure.errors)
             except DomainError as error:

@@ -22,7 +22,7 @@ from app.views import application_documents
 from app.views.export import request_filters_record
 from app.views.flow_chart import chart_markup
 from app.views.profile_display import basic_facts
-from app.workflow import engine, inbox, objections, tick
+from app.workflow import engine, inbox, objections, snapshots, tick
 from app.workflow.forms import WITH_MATERIALS, WITH_RECORDS
 
 MAX_BULK = 100
@@ -218,6 +218,7 @@ class ApplicationReviewView(BaseView):
             may_record_objection=objections.may_record(application, g.user)
             and self.appbuilder.sm.has_access("can_add", r.OBJECTION),
             documents=application_documents.reviewer_panel(application),
+            snapshots=snapshots.of_application(application.id),
             meeting_link=application.batch_id is not None
             and self.appbuilder.sm.has_access("can_meeting", r.REVIEW_BATCH),
         )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, current_app, flash, g, redirect, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
@@ -12,8 +12,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
 
 from app.errors import DomainError, ValidationFailed
+from app.models.mixins import SoftDeleteMixin
+from app.models.soft_delete import soft_delete
 from app.scope.filters import SCOPED
 from app.services import audit
 from app.views.export import ListExportMixin
@@ -22,6 +25,15 @@ log = logging.getLogger(__name__)
 
 STALE_MESSAGE = _l("The record was changed by someone else; please refresh and try again.")
 CONFLICT_MESSAGE = _l("The data conflicts with an existing record; nothing was saved.")
+
+
+VERSION_FIELD = "seen_version"
+
+
+def _versioned(model) -> bool:
+    """Whether the model has optimistic locking (VersionedMixin's version_id_col)."""
+    mapper = getattr(model, "__mapper__", None)
+    return mapper is not None and mapper.version_id_col is not None
 
 
 def _int_arg(name: str) -> int | None:
@@ -149,6 +161,21 @@ class SafeCrudMixin(ListExportMixin):
             self.update_redirect()
         return self._get_add_widget(form=form, exclude_cols=exclude_cols)
 
+    # ----- optimistic locking: the edit form carries the version it was loaded at (VersionedMixin rows) -----
+    def _init_forms(self):
+        super()._init_forms()
+        if _versioned(self.datamodel.obj):
+            self.edit_form = type(self.edit_form.__name__, (self.edit_form,), {VERSION_FIELD: HiddenField()})
+
+    def _stale(self, item) -> bool:
+        """Whether the posted form was loaded at another version than the row's now (a missing one: not known)."""
+        if not _versioned(type(item)):
+            return False
+        seen = request.form.get(VERSION_FIELD)
+        if seen is None or seen == "":
+            return False
+        return seen != str(item.version)
+
     def _edit(self, pk):
         filters = self._request_filters()
         get_filter_args(filters, disallow_if_not_in_search=False)
@@ -161,13 +188,19 @@ class SafeCrudMixin(ListExportMixin):
             form = self.edit_form.refresh(request.form)
             self._fill_form_exclude_cols(exclude_cols, form)
             form._id = pk
-            if form.validate():
+            if self._stale(item):
+                flash(str(STALE_MESSAGE), "danger")
+            elif form.validate():
                 self.process_form(form, False)
+                if VERSION_FIELD in form:
+                    del form[VERSION_FIELD]  # not a column: populate_obj must not see it
                 if self._save(form, item, is_new=False):
                     return None
         else:
             form = self.edit_form.refresh(obj=item)
             self.prefill_form(form, pk)
+            if VERSION_FIELD in form:
+                form[VERSION_FIELD].data = item.version
             self.update_redirect()
         widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
         return self._get_related_views_widgets(
@@ -179,14 +212,24 @@ class SafeCrudMixin(ListExportMixin):
         if not item:
             abort(404)
         session = self.datamodel.session
+        if self._stale(item):
+            flash(str(STALE_MESSAGE), "danger")
+            return
         try:
             self.pre_delete(item)
             audit.record("delete", item)
-            session.delete(item)
+            if isinstance(item, SoftDeleteMixin):  # to the recycle bin (回收站), restorable
+                soft_delete(item, g.user.id if getattr(g, "user", None) else None)
+            else:
+                session.delete(item)
             session.commit()
         except DomainError as error:
             session.rollback()
             flash(str(error), "danger")
+            return
+        except StaleDataError:
+            session.rollback()
+            flash(str(STALE_MESSAGE), "danger")
             return
         except IntegrityError:
             session.rollback()

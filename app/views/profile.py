@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Attachment, BasicInfo, Org, OrgKind, OrgStatus, ProfileReviewEvent
 from app.scope import clause_for
 from app.security import roles as r
-from app.services import attachments, audit
+from app.services import attachments, audit, recycle_bin
 from app.services.audit import client_ip
 from app.views.base import STALE_MESSAGE, attach_errors
 from app.views.profile_display import basic_facts, basic_status, section_tables
@@ -39,7 +39,8 @@ class ProfileView(BaseView):
 
     route_base = "/profile"
     class_permission_name = r.PROFILE
-    method_permission_name = {"index": "read", "basic": "write", "submit": "write", "units": "read"}
+    method_permission_name = {"index": "read", "basic": "write", "submit": "write", "units": "read",
+                              "recycle_bin": "read", "restore": "write"}
     default_view = "index"
 
     def _basic(self) -> BasicInfo | None:
@@ -84,6 +85,10 @@ class ProfileView(BaseView):
 
     def _save_basic(self, form: BasicInfoForm, record: BasicInfo | None, unit_locked: bool) -> bool:
         user = g.user
+        seen = request.form.get("version", type=int)
+        if record is not None and seen is not None and seen != record.version:
+            flash(str(STALE_MESSAGE), "danger")  # saved elsewhere since this form was loaded: nothing is changed
+            return False
         if record is None:
             record = BasicInfo(user_id=user.id)
             db.session.add(record)
@@ -109,6 +114,27 @@ class ProfileView(BaseView):
             flash(str(STALE_MESSAGE), "danger")
             return False
         return True
+
+    @expose("/recycle-bin")
+    @has_access
+    def recycle_bin(self):
+        """回收站: the person's deleted profile records, each with 恢复."""
+        return self.render_template("recycle_bin.html", title=_("Recycle bin of my profile records"),
+                                    entries=recycle_bin.own_deleted(g.user), restore_endpoint="ProfileView.restore",
+                                    back=url_for(".index"))
+
+    @expose("/recycle-bin/<code>/<int:pk>/restore", methods=["POST"])
+    @has_access
+    def restore(self, code: str, pk: int):
+        try:
+            recycle_bin.restore_own(code, pk, g.user)
+        except LookupError:
+            abort(404)
+        except DomainError as error:
+            flash(str(error), "danger")
+            return redirect(url_for(".recycle_bin"))
+        flash(_("The record was restored."), "success")
+        return redirect(url_for(".recycle_bin"))
 
     @expose("/submit", methods=["POST"])
     @has_access

@@ -87,6 +87,13 @@ def archive_documents(application, context) -> None:
     archive.capture(application, context.actor, context.now)
 
 
+def snapshot_submission(application, context) -> None:
+    """提交时版本: keep what is submitted now as an append-only snapshot (reviewers read it)."""
+    from app.workflow import snapshots
+
+    snapshots.capture(application, context.actor, context.now)
+
+
 def committee_for(series: str | None, level: str | None) -> Org | None:
     """The active committee whose scope covers the series and level (routing is data, not code)."""
     if not series or not level:
@@ -149,10 +156,10 @@ def switch_unit(application, context) -> None:
 def _applicant_side(first: AppState) -> tuple[Transition, ...]:
     return (
         Transition("submit", (S.draft,), first, Actor.applicant, _l("Submit"), (automatic_check,),
-                   effects=(route, archive_documents)),
+                   effects=(route, archive_documents, snapshot_submission)),
         Transition("withdraw", (first,), S.draft, Actor.applicant, _l("Withdraw"), (not_opened,), style="default"),
         Transition("resubmit", (S.returned,), None, Actor.applicant, _l("Resubmit after correction"),
-                   (deadline_open, automatic_check), effects=(resubmitted, archive_documents)),
+                   (deadline_open, automatic_check), effects=(resubmitted, archive_documents, snapshot_submission)),
         Transition("end", (S.returned,), S.ended, Actor.applicant, _l("End the application"), effects=(finish,),
                    style="danger"),
         Transition("expire", (S.returned,), S.ended, Actor.system, _l("Correction deadline passed"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.errors import DomainError, ErrorCollector
 from app.extensions import db
@@ -16,8 +16,21 @@ EDITABLE_STATES = (AppState.draft, AppState.returned)
 MAX_MATERIALS = 50
 
 
-def save_draft(application: Application | None, owner: AppUser, data: dict) -> Application:
-    """Create or change a draft from plain data (screen, API or import); ValidationFailed names each field."""
+class StaleDraft(DomainError):
+    """The draft was saved by someone else (another tab, the API) since it was loaded."""
+
+
+def stale_draft() -> StaleDraft:
+    return StaleDraft(_("The record was changed by someone else; please refresh and try again."))
+
+
+def save_draft(application: Application | None, owner: AppUser, data: dict,
+               seen_version: int | None = None) -> Application:
+    """Create or change a draft from plain data (screen, API or import); ValidationFailed names each field.
+
+    Optimistic locking: `seen_version` is the version the form was loaded at; a stale one is refused and nothing is
+    changed. Every save of an existing draft bumps the version (a conditional UPDATE, so two saves never both pass).
+    """
     errors = ErrorCollector()
     if application is None:
         try:
@@ -50,9 +63,25 @@ def save_draft(application: Application | None, owner: AppUser, data: dict) -> A
     if errors.errors:
         db.session.rollback()
         errors.raise_if_any()
+    if application.id is not None:
+        _bump(application, seen_version)
     db.session.add(application)
     db.session.commit()
     return application
+
+
+def _bump(application: Application, seen_version: int | None) -> None:
+    """Move the version on from the one seen (or the one loaded) with a conditional UPDATE; refuse a stale one."""
+    expected = application.version if seen_version is None else seen_version
+    with db.session.no_autoflush:
+        moved = db.session.execute(
+            update(Application).where(Application.id == application.id, Application.version == expected)
+            .values(version=expected + 1).execution_options(synchronize_session=False)
+        ).rowcount
+    if moved != 1:
+        db.session.rollback()
+        raise stale_draft()
+    application.version = expected + 1
 
 
 def _checked_form(kind: BusinessType, values, errors: ErrorCollector) -> dict:

@@ -212,11 +212,10 @@ def mark_changed(record) -> None:
 
 
 def prepare_delete(record) -> None:
-    """Refuse to delete locked records and 基本信息; take the record's attachment with it."""
+    """Refuse to delete locked records and 基本信息. Deletion is soft (回收站): the attachment stays for a restore."""
     check_changeable(record)
     if isinstance(record, BasicInfo):
         raise DomainError(_("The basic information cannot be deleted."))
-    attachments.discard(getattr(record, "attachment", None))
 
 
 def attach(record, field: str, upload, owner_id: int) -> None:

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from app.services.workdays import local_today
 from app.extensions import db
 from app.models import (
-    Achievement, AppState, Application, ApplicationEvent, BasicInfo, BusinessType, Education, OrgKind, RecordStatus,
+    FINAL_STATES, Achievement, AppState, Application, ApplicationEvent, BasicInfo, BusinessType, Education, OrgKind,
+    RecordStatus,
     ReviewBatch, WorkExperience,
 )
 from app.scope.resolve import resolve_scope
@@ -20,7 +21,7 @@ from conftest import DEMO_PASSWORD
 from app.services import demo_ce
 from factories import (
     AUTHORITY, COMMITTEE, SUPERVISOR_1, SUPERVISOR_2, UNIT_A, UNIT_B, UNIT_C, make_org, make_person, make_staff,
-    evaluation_in_unit_publicity, open_batch_for, org, user,
+    evaluation_in_unit_publicity, open_batch_for, org, stand_in, user,
 )
 from test_i18n_pages import SOURCE, visible_text
 
@@ -171,8 +172,9 @@ def test_todo_is_oldest_first_with_due_dates_filters_and_pages(world, browser_fa
     # Twenty to a page, with the count.
     with app.app_context():
         template = db.session.get(Application, newer)
-        for _n in range(21):
-            db.session.add(Application(business_type=BusinessType.recognition, user_id=template.user_id,
+        for _n in range(21):  # one open recognition per person: 21 more applicants
+            db.session.add(Application(business_type=BusinessType.recognition,
+                                       user_id=stand_in(template.user_id, f"todo{_n}"),
                                        state=AppState.unit_review, unit_id=template.unit_id,
                                        supervisor_id=template.supervisor_id, series="GC", title="GC_4",
                                        state_entered_at=dt.datetime.now(), form={}))
@@ -420,8 +422,11 @@ def _fixture_world(app) -> list[int]:
         for state in sorted(states, key=lambda s: s.value):
             for unit_name, person_id, supervisor in chains:
                 unit = org(unit_name)
+                # One open application per person and business: each open state gets its own applicant.
+                applicant = person_id if state == AppState.draft or state in FINAL_STATES \
+                    else stand_in(person_id, f"{business.type.value}_{state.value}_{supervisor.id if supervisor else 0}")
                 application = Application(
-                    business_type=business.type, user_id=person_id, state=state, unit_id=unit.id,
+                    business_type=business.type, user_id=applicant, state=state, unit_id=unit.id,
                     supervisor_id=supervisor.id if supervisor else None, authority_id=authority.id, series="GC",
                     title="GC_4",
                     committee_id=committee.id if business.type == BusinessType.evaluation else None,

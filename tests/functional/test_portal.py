@@ -167,7 +167,10 @@ def test_admin_adds_an_article_with_files_publishes_pins_and_deletes(app, browse
     admin.post(f"/admin/articles/{article_id}/delete", {"version": version})
     with app.app_context():
         assert db.session.get(Article, article_id) is None
-    assert stored_files(app) == []
+        # Soft deletion (回收站): the row and its files stay, so the administrator can restore it.
+        kept = db.session.get(Article, article_id, execution_options={"include_deleted": True})
+        assert kept is not None and kept.deleted_at is not None
+    assert len(stored_files(app)) == 2
 
 
 @pytest.mark.parametrize("changes, field, message", [
