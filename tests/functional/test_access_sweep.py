@@ -66,6 +66,11 @@ def url_of(rule, entry, ids) -> tuple[str, bool]:
     return re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", fill, rule.rule), scoped
 
 
+def plain(rule: str) -> str:
+    """A rule without its converters: /a/<int:pk> and /a/<pk> are the same URL."""
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"<\1>", rule)
+
+
 def rules_of(app):
     return sorted(app.url_map.iter_rules(), key=lambda rule: rule.endpoint)
 
@@ -103,6 +108,7 @@ def test_get_every_endpoint(shared_app, browser_factory, world, actor):
     client = browser(shared_app, browser_factory, actor)
     before = digest(shared_app)
     problems = []
+    get_urls = {plain(rule.rule) for rule in rules_of(shared_app) if "GET" in rule.methods}
     for rule in rules_of(shared_app):
         entry = POLICY[rule.endpoint]
         url, scoped = url_of(rule, entry, world)
@@ -120,6 +126,8 @@ def test_get_every_endpoint(shared_app, browser_factory, world, actor):
         if status >= 500:
             problems.append(f"{rule.endpoint} {url}: {status}")
         elif "GET" not in rule.methods:
+            if plain(rule.rule) in get_urls:
+                continue  # the same URL's GET endpoint is swept under its own name
             if status != 405:
                 problems.append(f"{rule.endpoint} {url}: GET on a {sorted(rule.methods)} route gave {status}")
         elif actor is ANON and not allowed:
@@ -143,13 +151,13 @@ def test_get_every_endpoint(shared_app, browser_factory, world, actor):
 def test_get_on_state_changing_routes(shared_app, browser_factory, world, actor):
     """FAB's delete and action routes answer GET; a GET (even of an allowed actor) changes nothing."""
     client = browser(shared_app, browser_factory, actor)
+    before = digest(shared_app)
     problems = []
     for rule in rules_of(shared_app):
         entry = POLICY[rule.endpoint]
         if not entry.changes or "GET" not in rule.methods:
             continue
         url, _ = url_of(rule, entry, world)
-        before = digest(shared_app)
         try:
             response = client.get(url)
         except Exception as error:
@@ -158,10 +166,11 @@ def test_get_on_state_changing_routes(shared_app, browser_factory, world, actor)
         TALLY["get_changing"] += 1
         if response.status_code >= 500:
             problems.append(f"{rule.endpoint} {url}: {response.status_code}")
-        if digest(shared_app) != before:
-            problems.append(f"{rule.endpoint} {url}: a GET by {actor} changed the database")
-        if actor is ANON and not refused(response, actor) and rule.endpoint != "LoginView.logout":
+        if (actor is ANON and not refused(response, actor) and response.status_code != 405
+                and rule.endpoint != "LoginView.logout"):
             problems.append(f"{rule.endpoint} {url}: anonymous got {response.status_code}")
+    if digest(shared_app) != before:
+        problems.append(f"a GET on a state-changing route by {actor} changed the database")
     assert not problems, "\n".join(problems)
 
 
@@ -186,7 +195,7 @@ def test_post_without_csrf_is_refused(shared_app, browser_factory, world, actor)
             expected = {400, 401} if rule.rule.startswith("/api/") else {400}
             if response.status_code not in expected:
                 problems.append(f"{method} {rule.endpoint} {url}: {response.status_code} without a CSRF token")
-    response = client.client.post("/api/v1/security/login", json={"username": "demo_admin", "password": "wrong",
+    response = client.client.post("/api/v1/security/login", json={"username": "no_such_user_x", "password": "wrong",
                                                            "provider": "db"})
     assert response.status_code == 401
     assert digest(shared_app) == before, "a POST without a CSRF token changed the database"
@@ -221,7 +230,7 @@ def test_own_records_open(shared_app, browser_factory, world):
             response = client.get(url)
             TALLY["own"] += 1
             if response.status_code != 200:
-                failures.append(f"{actor} {url}: {response.status_code}")
+                failures.append(f"{actor} {url}: {response.status_code} {response.headers.get('Location')}")
     assert not failures, "\n".join(failures)
 
 
