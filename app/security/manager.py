@@ -1,5 +1,7 @@
 """The project's security manager: its user model, login and views (FAB_NOTES 7–10)."""
-from flask import g, has_request_context, request
+from flask import abort, g, has_request_context, request
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import RoleModelView, UserGroupModelView, ViewMenuModelView
 from flask_babel import gettext as _
@@ -20,7 +22,17 @@ def _view_menu_name(name: str) -> str:
     return f"{label}（{name}）" if label != name else name
 
 
-class NamedViewMenuModelView(ViewMenuModelView):
+class NoFileDownload:
+    """FAB's generic /download/<filename> serves any file named so in UPLOAD_FOLDER (and answered a name without
+    FAB's "_sep_" with a 500): the security views have no file column, so the route answers 404 (FAB_NOTES 5)."""
+
+    @expose("/download/<string:filename>")
+    @has_access
+    def download(self, filename):
+        abort(404)
+
+
+class NamedViewMenuModelView(NoFileDownload, ViewMenuModelView):
     """FAB's views/menus list, with each identifier's Chinese label beside it."""
 
     formatters_columns = {"name": _view_menu_name}
@@ -59,14 +71,14 @@ class AuditedAdminMixin:
         audit.record("delete", item, g.user, detail=str(item)[:200])
 
 
-class LabeledRoleModelView(AuditedAdminMixin, RoleModelView):
+class LabeledRoleModelView(AuditedAdminMixin, NoFileDownload, RoleModelView):
     """FAB's role list with labelled columns and each role's Chinese name."""
 
     label_columns = SECURITY_LABELS
     formatters_columns = {"name": lambda name: f"{role_label(name)}（{name}）" if role_label(name) != name else name}
 
 
-class LabeledGroupModelView(AuditedAdminMixin, UserGroupModelView):
+class LabeledGroupModelView(AuditedAdminMixin, NoFileDownload, UserGroupModelView):
     """FAB's group list with labelled columns."""
 
     label_columns = SECURITY_LABELS
