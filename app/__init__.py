@@ -68,12 +68,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     """Security headers and the other per-request hooks."""
-    from app import display, error_pages, session_policy, web_security
+    from app import display, error_pages, input_guard, session_policy, web_security
 
     display.install(app)
     web_security.install(app)
     session_policy.install(app)
     error_pages.install(app)
+    input_guard.install(app)
 
 
 def register_cli(app: Flask) -> None:

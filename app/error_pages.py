@@ -16,6 +16,11 @@ MESSAGES = {
 }
 
 
+def render_error(code: int, detail=None):
+    """The Chinese error page (a JSON message under /api/) for an HTTP error code."""
+    return _render(code, detail)
+
+
 def _render(code: int, detail=None):
     # A CSRF failure stops the request before FAB sets g.user; the layout needs it.
     if "user" not in g:

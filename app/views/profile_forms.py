@@ -71,11 +71,20 @@ class SeriesPrefixedSelectField(SelectField):
         entries = [e for e in dictionaries.entries(self.type_code) if e.active]
         parents = {e.parent_code for e in entries if e.parent_code}
         labels = {e.code: e.label for e in entries}
+        by_code = {e.code: e for e in dictionaries.entries(self.type_code)}
+
+        def series_of(entry):  # inherited from the parents, as dictionaries.attr does (one load, not one per value)
+            while entry is not None:
+                if "series" in entry.attrs:
+                    return entry.attrs["series"]
+                entry = by_code.get(entry.parent_code)
+            return None
+
         pairs = [("", _("None") if self.type_code == "title" else "")]
         for entry in entries:
             if self.leaves_only and entry.code in parents:
                 continue
-            code = dictionaries.attr(self.type_code, entry.code, "series")
+            code = series_of(entry)
             prefix = series.get(code, "")
             middle = f"{labels[entry.parent_code]} / " if entry.parent_code in labels else ""
             pairs.append((entry.code, f"{prefix} · {middle}{entry.label}" if prefix else entry.label))
