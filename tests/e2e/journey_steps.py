@@ -457,6 +457,7 @@ def verify_certificate(visit, number: str, code: str, masked_name: str) -> None:
     submit(visit, "form.form-horizontal [type=submit]")
     body = page.inner_text("body")
     assert number in body and masked_name in body and "有效" in body, body[:1500]
+    assert "高级工程师" in page.locator("table tr", has_text="职称").first.inner_text()
     visit.shot("35-verified")
 
 
@@ -469,3 +470,111 @@ def download_forms(visit, app_id: int, folder: Path) -> list[Path]:
     assert links.count() >= 1, page.inner_text("body")[:1500]
     visit.shot("36-forms")
     return [download(visit, links.nth(index), folder) for index in range(links.count())]
+
+
+# ----- continuing education -----
+
+def seed_this_years_other_hours(server, username: str, year: int) -> None:
+    """公需课 30 and 选修课 18 hours of the year, recognised, as the records of the online academy arrive (from
+    elsewhere); the training class of the journey brings the 专业课 hours that complete the year."""
+    server.python(f"""
+import datetime as dt
+from decimal import Decimal
+from sqlalchemy import select
+from app.models import AppUser, UnitBinding
+from app.services import demo_ce
+person = db.session.scalar(select(AppUser).where(AppUser.username == {username!r}))
+reviewer = db.session.scalar(select(AppUser).where(AppUser.username == "demo_unit"))
+unit_id = db.session.scalar(select(UnitBinding.unit_id).where(UnitBinding.user_id == person.id))
+for course_type, name, hours in (("public", "专业技术人员职业道德与诚信建设", 30), ("elective", "项目管理实务", 18)):
+    demo_ce._approved_claim(person, reviewer, unit_id, {year}, course_type, name, "online",
+                            "广东省专业技术人员继续教育网络学院", dt.date({year}, 1, 2), 1, Decimal(hours))
+""")
+
+
+def create_and_publish_class(visit, name: str, start: str) -> None:
+    """The provider: 新增培训班 → save → 接受报名 (publish)."""
+    page = visit.page
+    visit.goto("/training-classes/")
+    page.locator("a[href$='/training-classes/add']").click()
+    page.wait_for_load_state()
+    page.fill("#f-name", name)
+    page.fill("#f-course_name", "信息系统架构设计前沿")
+    page.select_option("#f-course_type", "professional")
+    page.select_option("#f-learning_form", "face_to_face")
+    page.fill("#f-days", "6")
+    page.fill("#f-start_date", start)
+    page.fill("#f-hours", "42")
+    page.fill("#f-capacity", "30")
+    page.fill("#f-head_teacher", "陈立新")
+    page.fill("#f-teachers", "陈立新、周海燕")
+    page.fill("#f-exam_type", "结业考试")
+    page.fill("#f-schedule", "第1-3天：架构设计方法；第4-6天：案例研讨")
+    page.fill("#f-location", "华南理工大学五山校区")
+    page.locator("input[name=subject]").nth(0).fill("云原生架构")
+    page.locator("input[name=subject]").nth(1).fill("安全架构")
+    visit.shot("01-class-form")
+    submit(visit, "form.zp-class-form [type=submit]")
+    assert "alert-danger" not in page.content(), flash_text(visit) + page.inner_text("body")[:1500]
+    assert name in page.inner_text("h2"), page.url
+    class_event(visit, "publish", "02-class-published")
+
+
+def class_event(visit, event: str, step: str) -> None:
+    submit(visit, f"form[action$='/act'] button[name=event][value={event}]")
+    assert "alert-danger" not in visit.page.content(), flash_text(visit)
+    visit.shot(step)
+
+
+def enrol(visit, class_name: str) -> None:
+    """The applicant: 培训班 catalogue → the class → 报名."""
+    page = visit.page
+    visit.goto("/classes/")
+    row = page.locator("table tr", has_text=class_name)
+    with page.expect_navigation():
+        row.locator("a[href*='/classes/']").first.click()
+    visit.shot("03-class-detail")
+    submit(visit, "button.zp-enrol")
+    assert "alert-danger" not in page.content(), flash_text(visit)
+    visit.shot("04-enrolled")
+
+
+def open_own_class(visit, class_name: str) -> None:
+    page = visit.page
+    visit.goto("/training-classes/")
+    with page.expect_navigation():
+        page.locator("table tr", has_text=class_name).locator("a[href*='/training-classes/']").first.click()
+
+
+def confirm_and_complete(visit, class_name: str, learner: str) -> None:
+    """The provider confirms the enrolment, starts the class and marks the learner completed (结业)."""
+    page = visit.page
+    open_own_class(visit, class_name)
+    row = page.locator("table tr", has_text=learner)
+    with page.expect_navigation():
+        row.locator("button[name=action][value=confirm]").click()
+    assert "已确认" in flash_text(visit) or "确认" in flash_text(visit), flash_text(visit)
+    visit.shot("05-enrolment-confirmed")
+    class_event(visit, "start", "06-class-started")
+    row = page.locator("table tr", has_text=learner)
+    with page.expect_navigation():
+        row.locator("button[name=action][value=complete]").click()
+    assert "alert-danger" not in page.content(), flash_text(visit)
+    visit.shot("07-completed")
+
+
+def ce_record_listed(visit, course: str) -> None:
+    page = visit.page
+    visit.goto("/ce-records/")
+    assert course in page.inner_text("body"), page.inner_text("body")[:1500]
+    visit.shot("08-ce-records")
+
+
+def print_ce_certificate(visit, year: int, folder: Path) -> Path:
+    """继续教育证书: the year is 达标; 打印证书 downloads the Word certificate."""
+    page = visit.page
+    visit.goto("/my-ce-certificates/")
+    row = page.locator(f"tr[data-year='{year}']")
+    expect(row.locator(".label-success")).to_have_text("达标")
+    visit.shot("09-ce-certificates")
+    return download(visit, row.locator("form button[type=submit]:not([name=format])"), folder)
