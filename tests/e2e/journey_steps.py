@@ -6,9 +6,11 @@ uploads with set_input_files and clicks; it asserts what the page says after eac
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
@@ -63,8 +65,15 @@ def submit(visit, selector: str = "form [type=submit]") -> None:
 
 # ----- the applicant: registration and profile -----
 
+def patient(visit) -> None:
+    """A journey's pages wait up to a minute: the suite shares slow CI machines."""
+    visit.context.set_default_timeout(60_000)
+    visit.context.set_default_navigation_timeout(60_000)
+
+
 def register(visit, person: Person) -> None:
     page = visit.page
+    patient(visit)
     visit.goto("/login/")
     page.locator("a[href*='/register/']").first.click()
     page.wait_for_load_state()
@@ -93,6 +102,7 @@ def register(visit, person: Person) -> None:
 
 
 def sign_in(visit, username: str, password: str) -> None:
+    patient(visit)
     visit.login(username, password)
     assert "/login" not in visit.page.url, visit.page.inner_text("body")[:500]
 
@@ -101,7 +111,7 @@ def fill_basic_info(visit, tmp: Path) -> None:
     page = visit.page
     visit.goto("/profile/")
     visit.shot("03-profile-empty")
-    page.locator("a[href$='/profile/basic']").first.click()
+    page.locator(".panel-heading a[href$='/profile/basic']").click()
     page.wait_for_load_state()
     page.select_option("#ethnicity", "01")
     page.fill("#native_place", "广东广州")
@@ -354,21 +364,14 @@ def fix_and_resubmit(visit, app_id: int, comment: str) -> None:
 
 
 def end_publicity(server, app_id: int) -> None:
-    """The clock: the running 公示 ended yesterday; the tick moves the application on."""
-    server.python(f"""
-import datetime as dt
-from app.models import Application
-from app.services.workdays import local_today
-db.session.get(Application, {app_id}).publicity_until = local_today() - dt.timedelta(days=1)
-""")
+    """The clock: the running 公示 ended yesterday (the Beijing day); the tick moves the application on."""
+    yesterday = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date() - dt.timedelta(days=1)
+    server.sql("UPDATE application SET publicity_until = :day WHERE id = :id", day=yesterday.isoformat(), id=app_id)
     server.flask("workflow", "tick")
 
 
 def application_state(server, app_id: int) -> str:
-    return server.python(f"""
-from app.models import Application
-print(db.session.get(Application, {app_id}).state.value)
-""").strip()
+    return server.sql("SELECT state FROM application WHERE id = :id", id=app_id)[0][0]
 
 
 def hold_meeting(visit, app_id: int, person: Person) -> None:
