@@ -81,6 +81,34 @@ class LiveServer:
             raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
         return done.stdout
 
+    def python(self, code: str) -> str:
+        """Run Python inside the app's context against the server's database, between two browser steps.
+
+        Only for what a journey cannot do in a browser: moving "the clock" (a 公示 period or a deadline that has
+        run out) and data the seeds say comes from elsewhere (e.g. past years' continuing-education records). `db`
+        and the models (`from app.models import ...`) are importable; what the code prints is returned."""
+        script = ("from run import app\nfrom app.extensions import db\nwith app.app_context():\n"
+                  + "".join(f"    {line}\n" for line in code.strip().splitlines())
+                  + "    db.session.commit()\n")
+        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=self.env, capture_output=True, text=True,
+                              timeout=300)
+        if done.returncode != 0:
+            raise RuntimeError(f"server-side Python failed:\n{code}\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    def sql(self, statement: str, **params):
+        """One SQL statement on the server's database (committed); the rows of a SELECT. Quicker than `python` for
+        reading a state or moving a date."""
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.env["DATABASE_URL"])
+        try:
+            with engine.begin() as connection:
+                result = connection.execute(text(statement), params)
+                return result.all() if result.returns_rows else None
+        finally:
+            engine.dispose()
+
     def start(self) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind",

@@ -60,7 +60,7 @@ def _title_result(number: str, code: str) -> dict | None:
             (_("Certificate number"), certificate.number),
             (_("Holder"), certificates.masked_name(certificate.holder_name)),
             (_("Professional series"), dictionaries.label("title_series", certificate.series)),
-            (_("Title"), dictionaries.label("title", certificate.title)),
+            (_("Professional title of the certificate"), dictionaries.label("title", certificate.title)),
             (_("Issued on"), certificate.issued_on.isoformat()),
         ],
     }
@@ -99,7 +99,7 @@ class MyCertificateView(ScopedModelView):
     label_columns = {
         "number": _l("Certificate number"), "verification_code": _l("Verification code"),
         "holder_name": _l("Holder"), "holder": _l("Holder"), "specialty": _l("Specialty"),
-        "series": _l("Professional series"), "title": _l("Title"),
+        "series": _l("Professional series"), "title": _l("Professional title of the certificate"),
         "issued_on": _l("Issued on"), "status": _l("Status"), "original": _l("Replaces certificate"),
         "issuer": _l("Issued by"), "revoked_at": _l("Revoked at"), "revoke_reason": _l("Reason for revocation"),
     }

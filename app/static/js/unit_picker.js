@@ -11,7 +11,8 @@
           url: $select.data("unit-search"),
           dataType: "json",
           delay: 250,
-          data: function (term) { return { q: term }; },
+          // select2 4 passes {term: ...}; select2 3 passed the text itself.
+          data: function (params) { return { q: typeof params === "string" ? params : (params.term || "") }; },
           results: function (data) { return data; },
           processResults: function (data) { return data; }
         }
