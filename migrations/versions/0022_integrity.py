@@ -1,7 +1,7 @@
 """integrity: soft deletion columns, submission snapshots (append-only), constraints for the code's invariants
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-11-22 17:10:00
 
 No table is rebuilt (SQLite's batch mode would drop and recreate tables that others reference, and with
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022'
-down_revision = '0020'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 

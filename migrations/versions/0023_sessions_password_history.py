@@ -1,7 +1,7 @@
 """server-side sessions (user_session), password history, and the reused-password flag of password appeals
 
 Revision ID: 0023
-Revises: 0020
+Revises: 0022
 Create Date: 2026-11-22 17:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0023'
-down_revision = '0020'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
