@@ -148,11 +148,11 @@ def build(app) -> dict[str, int]:
 
 # Kinds every actor of an endpoint's group may see (platform-wide data, no scope).
 GLOBAL_KINDS = {"dict_type", "dict_item", "ce_policy", "role", "permission", "viewmenu", "permissionview",
-                "operation_log", "login_log", "article", "article_file"}
+                "operation_log", "change_log", "login_log", "article", "article_file"}
 
 
 def _global_ids() -> dict[str, int]:
-    from app.models import DictItem, DictType, LoginLog, OperationLog
+    from app.models import ChangeLog, DictItem, DictType, LoginLog, OperationLog
     from app.models.ce import CePolicy
     from app.models.portal import Article, ArticleFile
 
@@ -163,7 +163,7 @@ def _global_ids() -> dict[str, int]:
         "dict_type": first(DictType.id), "dict_item": first(DictItem.id), "ce_policy": first(CePolicy.id),
         "role": first(Role.id), "permission": first(Permission.id),
         "viewmenu": first(ViewMenu.id), "permissionview": first(PermissionView.id),
-        "operation_log": first(OperationLog.id), "login_log": first(LoginLog.id), "article": first(Article.id),
+        "operation_log": first(OperationLog.id), "change_log": first(ChangeLog.id), "login_log": first(LoginLog.id), "article": first(Article.id),
         "article_file": first(ArticleFile.id),
     }
 

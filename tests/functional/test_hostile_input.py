@@ -124,7 +124,8 @@ class Sweep:
                 return
         except Exception as error:  # a server error the test client propagates
             self.server_errors.append(f"{label}: {type(error).__name__}: {str(error)[:160]}")
-            self.app.extensions["sqlalchemy"].session.rollback()
+            with self.app.app_context():  # the request's context is gone; its session is this context's
+                self.app.extensions["sqlalchemy"].session.rollback()
             return
         self.bad_values.extend(f"{label}: {bad}" for bad in self.writes.bad_values)
         pages = [response, final] if final is not response else [response]
@@ -329,7 +330,8 @@ def test_every_api_field_survives_every_payload(shared_app, browser_factory, swe
             response = client.open(url, method=method, data=body, headers={**headers, "Content-Type": "application/json"})
         except Exception as error:
             errors.append(f"{label}: {type(error).__name__}: {str(error)[:160]}")
-            shared_app.extensions["sqlalchemy"].session.rollback()
+            with shared_app.app_context():
+                shared_app.extensions["sqlalchemy"].session.rollback()
             return
         if response.status_code >= 500:
             errors.append(f"{label}: HTTP {response.status_code} {response.get_data(as_text=True)[:160]}")
