@@ -7,6 +7,7 @@ from flask import Flask
 from flask_appbuilder import AppBuilder
 
 from app import fab_fixes
+from app.bounded_request import BoundedRequest
 from app.extensions import csrf, db, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -16,6 +17,7 @@ TEMPLATES_DIR = str(Path(__file__).resolve().parent.parent / "templates")
 def create_app(overrides: dict | None = None) -> Flask:
     """Build a configured application; `overrides` win over config.py and the environment."""
     app = Flask(__name__, template_folder=TEMPLATES_DIR, instance_relative_config=False)
+    app.request_class = BoundedRequest
     app.config.from_object("config")
     if overrides:
         app.config.update(overrides)

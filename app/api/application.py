@@ -111,7 +111,7 @@ class ApplicationApi(BaseApi):
         return self._save(application)
 
     def _save(self, application):
-        if not request.is_json or not isinstance(request.json, dict):
+        if not isinstance(request.get_json(silent=True), dict):
             return self.response_400(message=_("The request body must be a JSON object."))
         try:
             saved = drafts.save_draft(application, request_user(), request.json, seen_version=_seen_version())
@@ -129,7 +129,8 @@ class ApplicationApi(BaseApi):
         application = self._scoped(pk)
         if application is None:
             return self.response_404()
-        body = request.json if request.is_json and isinstance(request.json, dict) else {}
+        body = request.get_json(silent=True)
+        body = body if isinstance(body, dict) else {}
         comments = body.get("section_comments") if isinstance(body.get("section_comments"), dict) else {}
         try:
             changed = engine.apply(
@@ -149,7 +150,8 @@ class ApplicationApi(BaseApi):
 
 def _seen_version() -> int | None:
     """The version the client loaded: the body's "version" or an If-Match header (optimistic locking)."""
-    raw = request.json.get("version") if isinstance(request.json, dict) else None
+    body = request.get_json(silent=True)
+    raw = body.get("version") if isinstance(body, dict) else None
     if raw is None:
         raw = (request.headers.get("If-Match") or "").strip('W/" ') or None
     try:

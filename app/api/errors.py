@@ -18,6 +18,9 @@ _PATTERNS = (
     (re.compile(r"^Must be one of: (.*)\.$"), lambda m: _("Must be one of: %(values)s.", values=m.group(1))),
     (re.compile(r"^Longer than maximum length (\d+)\.$"),
      lambda m: _("At most %(n)s characters.", n=m.group(1))),
+    (re.compile(r"^Number too large\.$"), lambda m: _("The number is out of range.")),
+    (re.compile(r"^Special numeric values \(nan or infinity\) are not permitted\.$"),
+     lambda m: _("Not a valid number.")),
     (re.compile(r"^Invalid input type\.$"), lambda m: _("The request body must be a JSON object.")),
 )
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.api.errors import translate_errors
+from app.bounded_request import INT_MAX, INT_MIN
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.models import (
@@ -51,9 +52,20 @@ class ProfileRecordApi(ModelRestApi):
         super().__init__()
 
     # ----- writes go through the profile rules; every refusal is a Chinese message by field -----
+    def _body_problem(self):
+        """Why the JSON body cannot be used (None when it can): not an object, or a related record named by
+        something other than an id an integer column can hold (FAB's loader fails on those with a 500)."""
+        if not request.is_json or not isinstance(request.get_json(silent=True), dict):
+            return self.response_400(message=_("The request body must be a JSON object."))
+        wrong = {name: [_("Not a valid choice.")] for name, value in request.json.items()
+                 if self.datamodel.is_relation(name) and value is not None
+                 and not (type(value) is int and INT_MIN <= value <= INT_MAX)}
+        return self.response_422(message=wrong) if wrong else None
+
     def post_headless(self):
-        if not request.is_json:
-            return self.response_400(message=_("The request body must be JSON."))
+        problem = self._body_problem()
+        if problem is not None:
+            return problem
         try:
             item = self.add_model_schema.load(request.json)
         except ValidationError as error:
@@ -62,12 +74,13 @@ class ProfileRecordApi(ModelRestApi):
         return self._save(item, 201)
 
     def put_headless(self, pk):
-        if not request.is_json:
-            return self.response_400(message=_("The request body must be JSON."))
+        problem = self._body_problem()
+        if problem is not None:
+            return problem
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             return self.response_404()
-        payload = dict(request.json) if isinstance(request.json, dict) else request.json
+        payload = dict(request.json)
         seen = _seen_version(payload)
         if seen is not None and seen != item.version:  # optimistic locking: "version" in the body or If-Match
             return self.response(409, message=_("The record was changed by someone else; please refresh and try again."))

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.bounded_request import parse_id
 from app.errors import DomainError, ErrorCollector, ValidationFailed
 from app.extensions import db
 from app.models import AppUser, Org, OrgKind, OrgStatus, RegistrationStatus, UnitRegistration
@@ -85,9 +86,8 @@ def validate(data: UnitRegistrationInput, errors: ErrorCollector | None = None) 
             errors.add("uscc", _("The check character of the unified social credit code is wrong; please check the code on the business licence."))
         elif db.session.scalar(select(func.count()).select_from(Org).where(Org.uscc == uscc)):
             errors.add("uscc", _("Another organisation already has this unified social credit code."))
-    parent = None
-    if str(data.parent_id or "").isdigit():
-        parent = db.session.get(Org, int(data.parent_id))
+    parent_id = parse_id(data.parent_id)
+    parent = db.session.get(Org, parent_id) if parent_id is not None else None
     if parent is None or parent.kind not in (OrgKind.supervisor, OrgKind.authority) or parent.status != OrgStatus.active:
         errors.add("parent_id", _("Please choose the supervising department."))
     region = (data.region_code or "").strip()

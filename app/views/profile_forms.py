@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import DateField, Field, FileField, IntegerField, SelectField, StringField, validators
 
+from app.bounded_request import parse_id
 from app.extensions import db
 from app.models import ASSESSMENT_LABELS, AssessmentResult, Org, OrgKind, OrgStatus
 from app.services import dictionaries
@@ -46,9 +47,9 @@ class UnitPickerField(Field):
 
     def process_formdata(self, valuelist):
         raw = valuelist[0].strip() if valuelist else ""
-        self.data = int(raw) if raw.isdigit() else None
+        self.data = parse_id(raw)
         self.unit = db.session.get(Org, self.data) if self.data else None
-        if raw and not raw.isdigit():
+        if raw and self.data is None:
             raise validators.ValidationError(_("Please choose an active personnel management unit."))
 
     def pre_validate(self, form):

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.bounded_request import parse_id
 from app.errors import DomainError, ErrorCollector
 from app.extensions import db
 from app.models import BasicInfo, BindingStatus, Org, OrgKind, OrgStatus, UnitBinding
@@ -73,7 +74,8 @@ def _profile_unit_id(user_id: int) -> int | None:
 def request_binding(user, unit_id) -> UnitBinding:
     """Ask `unit_id` to confirm the person's binding; commits. Raises ValidationFailed/DomainError."""
     errors = ErrorCollector()
-    unit = db.session.get(Org, int(unit_id)) if str(unit_id or "").isdigit() else None
+    unit_id = parse_id(unit_id)
+    unit = db.session.get(Org, unit_id) if unit_id is not None else None
     if unit is None or unit.kind != OrgKind.unit or unit.status != OrgStatus.active:
         errors.add("unit_id", _("Please choose an active employer unit."))
         errors.raise_if_any()

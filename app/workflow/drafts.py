@@ -6,6 +6,7 @@ import datetime as dt
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from app.bounded_request import parse_id
 from app.errors import DomainError, ErrorCollector
 from app.extensions import db
 from app.models import Achievement, AppState, Application, ApplicationMaterial, AppUser, BusinessType, Publication
@@ -44,8 +45,9 @@ def save_draft(application: Application | None, owner: AppUser, data: dict,
     for key, type_code in (("series", "title_series"), ("specialty", "specialty"), ("title", "title")):
         if key in data:
             value = (data.get(key) or None)
-            if value is not None and not dictionaries.is_valid_code(type_code, str(value)):
+            if value is not None and not (isinstance(value, str) and dictionaries.is_valid_code(type_code, value)):
                 errors.add(key, _("Not a valid choice."))
+                continue  # never set: a list or number would fail at the next flush
             setattr(application, key, value)
     if "exceptional" in data:
         application.exceptional = bool(data.get("exceptional"))
@@ -150,7 +152,7 @@ def _set_materials(application: Application, lines, errors: ErrorCollector) -> N
 
 def _owned(model, owner: AppUser, ids, field: str, errors: ErrorCollector) -> list:
     """The owner's records with these ids; anything else is refused."""
-    if not isinstance(ids, list) or not all(str(i).isdigit() for i in ids):
+    if not isinstance(ids, list) or not all(parse_id(i) is not None for i in ids):
         errors.add(field, _("Not a valid list of records."))
         return []
     wanted = {int(i) for i in ids}

@@ -452,7 +452,7 @@ def xlsx_problems(content: bytes) -> list[str]:
 def test_payloads_are_inert_in_word_documents_and_excel_exports(app, browser_factory):
     """Payloads in the applicant's name, profile and application reach the generated forms and every export."""
     from app.extensions import db
-    from app.models import BasicInfo
+    from app.models import Achievement, BasicInfo
     from app.workflow import drafts, engine
     from factories import user
 
@@ -467,14 +467,16 @@ def test_payloads_are_inert_in_word_documents_and_excel_exports(app, browser_fac
                 "work_summary": MARKUP + "\n第二行 & <w:t>x</w:t>", "experience_detail": "@cmd"}
         application = drafts.save_draft(None, applicant, {
             "business_type": "evaluation", "series": "GC", "title": "GC_4", "form": form,
-            "materials": [{"name": "=1+1" + MARKUP, "copies": 1}]})
+            "materials": [{"name": "=1+1" + MARKUP, "copies": 1}],
+            "achievement_ids": [a.id for a in db.session.query(Achievement).filter_by(user_id=applicant.id)]})
         db.session.commit()
         draft_id = application.id
     applicant_browser = browser_factory(app, "demo_applicant")
     show = applicant_browser.get(f"/applications/{draft_id}")
     assert show.status_code == 200 and not unescaped(show.get_data(as_text=True))
     _forms, links = parse(f"/applications/{draft_id}", show.get_data(as_text=True))
-    documents = sorted({urljoin(f"/applications/{draft_id}", link) for link in links if "/documents/" in link})
+    documents = sorted({urljoin(f"/applications/{draft_id}", link) for link in links
+                        if "/documents/" in link and "format=pdf" not in link})  # the Word forms themselves
     assert documents, "the draft shows no generated form to download"
     checked_documents = 0
     for url in documents:
