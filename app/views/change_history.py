@@ -115,7 +115,7 @@ FIELD_LABELS = {
     "birth_date": _l("Date of birth"),
     "mobile": _l("Mobile phone"),
     "phone": _l("Telephone"),
-    "qq": _l("QQ"),
+    "qq": _l("QQ number"),
     "country": _l("Country or region"),
     "id": _l("Record number"),
     **RECORD_LABELS,

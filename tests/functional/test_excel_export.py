@@ -67,7 +67,9 @@ def world(shared_app):
         ids = {}
         for name, (owner, state, unit) in APPLICATIONS.items():
             application = Application(
-                business_type=BusinessType.recognition, user_id=f.user(owner).id, state=state, series="GC",
+                # A3 is another business: one person has at most one open application of each (uq_application_open).
+                business_type=BusinessType.out_of_province if name == "A3" else BusinessType.recognition,
+                user_id=f.user(owner).id, state=state, series="GC",
                 title="GC_4", level="4", form={}, unit_id=f.org(unit).id, supervisor_id=f.org(f.SUPERVISOR_1).id,
                 authority_id=f.org(f.AUTHORITY).id, submitted_at=utcnow() - dt.timedelta(days=3),
                 state_entered_at=utcnow() - dt.timedelta(days=2),
@@ -232,7 +234,7 @@ def test_the_applicant_exports_only_their_own_business_query(shared_app, browser
     assert [cell.value for cell in sheet[1]] == ["业务类型", "申报职称", "状态", "提交时间", "当前办理单位"]
     assert len(rows_of(sheet)) == 2
     assert sorted(column(sheet, "状态")) == ["待主管单位审核", "待单位审核"]
-    assert set(column(sheet, "业务类型")) == {"职称考核认定申请"}
+    assert set(column(sheet, "业务类型")) == {"职称考核认定申请", "省外来粤资格确认申请"}
     assert all(isinstance(value, dt.datetime) for value in column(sheet, "提交时间"))
     filtered = workbook(browser_factory(shared_app, "person_a2").get("/applications/export?state=unit_review"))
     assert len(rows_of(filtered)) == 1

@@ -6,7 +6,7 @@ from app.services.demo import DEMO_ACCOUNTS
 # The menu labels each role must see (Chinese) and must not see.
 EXPECTED_MENUS = {
     "demo_admin": (["系统管理", "机构管理", "数据字典"], []),
-    "demo_authority": (["机构信息", "数据字典"], ["系统管理"]),
+    "demo_authority": (["机构信息", "数据字典", "系统管理", "操作日志", "变更记录"], ["在线用户", "回收站"]),
     "demo_supervisor": (["机构信息", "本机构及下属机构"], ["系统管理", "数据字典"]),
     "demo_unit": (["机构信息", "本机构及下属机构"], ["系统管理", "数据字典"]),
     "demo_committee": (["机构信息"], ["系统管理", "数据字典"]),
