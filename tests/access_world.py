@@ -14,7 +14,7 @@ import factories as f
 from app.documents import archive
 from app.extensions import db
 from app.models import (
-    Achievement, ArchivedDocument, Application, AppState, Attachment, BusinessType, CeRecord, Org, OrgKind, ReviewBatch,
+    Achievement, ArchivedDocument, Application, AppState, Attachment, BusinessType, CeRecord, OrgKind, ReviewBatch,
 )
 from app.models.account import AppealStatus, PasswordAppeal
 from app.models.ce import CeCertificate, UnitBinding

@@ -5,7 +5,6 @@ following the links of every page (same site, GET only) and parsing their <form>
 """
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser

@@ -185,7 +185,6 @@ def build_profile(visit, tmp: Path) -> None:
 
 
 def submit_profile(visit) -> None:
-    page = visit.page
     visit.goto("/profile/")
     submit(visit, "form[action$='/profile/submit'] [type=submit]")
     assert "提交" in flash_text(visit), flash_text(visit)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from factories import EVALUATION_FORM, id_number
 from hostile_sweep import (
-    FILE_PAYLOADS, LIST, Writes, crawl, english_leaks, error_messages, parse, payloads_for, unescaped,
+    LIST, Writes, crawl, english_leaks, error_messages, parse, payloads_for, unescaped,
 )
 
 ACCOUNTS = ["demo_applicant", None, "demo_unit", "demo_supervisor", "demo_committee", "demo_expert",
