@@ -176,6 +176,22 @@ def api_token(client, username: str, password: str) -> dict:
 EVALUATION_FORM = {"person_type": "enterprise", "current_work": "架构设计", "years_in_field": "18", "fulltime_education": "21",
                    "experience_met": True, "experience_detail": "主持省级平台建设", "achievement_met": True,
                    "achievement_reason": "主持完成省部级项目", "work_summary": "近五年主要工作……", "commitment": True}
+RECOGNITION_FORM = {"education_basis": "21", "graduation_date": "2002-07-01", "work_years": "20",
+                    "current_work": "信息系统架构设计", "commitment": True}
+
+
+def submitted_recognition(applicant: str = "demo_applicant") -> int:
+    """A 职称考核认定 of the applicant, submitted through the engine (so its snapshot exists); returns its id."""
+    from app.workflow import engine
+
+    owner = user(applicant)
+    application = Application(business_type=BusinessType.recognition, user_id=owner.id, series="GC",
+                              title="GC_4", form=dict(RECOGNITION_FORM))
+    application.materials.append(ApplicationMaterial(name="学历证书复印件", copies=1))
+    db.session.add(application)
+    db.session.commit()
+    engine.apply(application.id, "submit", owner)
+    return application.id
 
 
 def _fire(app_id, event, username=None, **kwargs):

@@ -13,10 +13,8 @@ from app.models import (
     AppState, Application, ApplicationMaterial, ApplicationSnapshot, BusinessType, Certificate, TrainingClass,
 )
 from app.workflow import engine, training
-from factories import race, user
+from factories import RECOGNITION_FORM, race, submitted_recognition, user
 
-RECOGNITION_FORM = {"education_basis": "21", "graduation_date": "2002-07-01", "work_years": "20",
-                    "current_work": "信息系统架构设计", "commitment": True}
 
 
 def refused(statement: str, **params) -> None:
@@ -156,20 +154,14 @@ def test_two_drafts_submitted_at_once_leave_one_open(app):
 
 def test_snapshots_are_append_only(app):
     with app.app_context():
-        applicant = user("demo_applicant")
-        application = Application(business_type=BusinessType.recognition, user_id=applicant.id, series="GC",
-                                  title="GC_4", form=dict(RECOGNITION_FORM))
-        application.materials.append(ApplicationMaterial(name="学历证书复印件", copies=1))
-        db.session.add(application)
-        db.session.commit()
-        engine.apply(application.id, "submit", applicant)
+        application_id = submitted_recognition()
         snapshot_id = db.session.scalar(select(ApplicationSnapshot.id).where(
-            ApplicationSnapshot.application_id == application.id))
+            ApplicationSnapshot.application_id == application_id))
         assert snapshot_id is not None
         refused("UPDATE application_snapshot SET submission = 9 WHERE id = :id", id=snapshot_id)
         refused("UPDATE application_snapshot SET data = '{}' WHERE id = :id", id=snapshot_id)
         refused("DELETE FROM application_snapshot WHERE id = :id", id=snapshot_id)
-        refused("DELETE FROM application WHERE id = :id", id=application.id)
+        refused("DELETE FROM application WHERE id = :id", id=application_id)
         assert db.session.scalar(select(func.count()).select_from(ApplicationSnapshot).where(
             ApplicationSnapshot.id == snapshot_id)) == 1
-        assert db.session.get(Application, application.id).state == AppState.unit_review
+        assert db.session.get(Application, application_id).state == AppState.unit_review

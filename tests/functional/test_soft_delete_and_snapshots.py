@@ -7,14 +7,12 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import (
-    Application, ApplicationMaterial, ApplicationSnapshot, Article, BasicInfo, BusinessType, DictItem,
+    Application, ApplicationMaterial, ApplicationSnapshot, Article, BasicInfo, DictItem,
     DictType, Education, RecordStatus,
 )
 from app.workflow import engine
-from factories import user
+from factories import submitted_recognition, user
 
-RECOGNITION_FORM = {"education_basis": "21", "graduation_date": "2002-07-01", "work_years": "20",
-                    "current_work": "信息系统架构设计", "commitment": True}
 
 
 def test_applicant_deletes_a_profile_record_and_restores_it(app, browser_factory):
@@ -82,20 +80,9 @@ def test_admin_restores_a_deleted_article_and_dictionary_value(app, browser_fact
     assert title not in admin.get("/recycle-bin/").get_data(as_text=True)
 
 
-def _submitted_recognition() -> int:
-    applicant = user("demo_applicant")
-    application = Application(business_type=BusinessType.recognition, user_id=applicant.id, series="GC",
-                              title="GC_4", form=dict(RECOGNITION_FORM))
-    application.materials.append(ApplicationMaterial(name="学历证书复印件", copies=1))
-    db.session.add(application)
-    db.session.commit()
-    engine.apply(application.id, "submit", applicant)
-    return application.id
-
-
 def test_reviewers_see_the_version_as_submitted_whatever_changes_later(app, browser_factory):
     with app.app_context():
-        app_id = _submitted_recognition()
+        app_id = submitted_recognition()
         snapshot = db.session.scalar(select(ApplicationSnapshot).where(ApplicationSnapshot.application_id == app_id))
         assert snapshot.submission == 1
         data = snapshot.data
@@ -120,7 +107,7 @@ def test_reviewers_see_the_version_as_submitted_whatever_changes_later(app, brow
 
 def test_each_resubmission_adds_a_numbered_snapshot(app):
     with app.app_context():
-        app_id = _submitted_recognition()
+        app_id = submitted_recognition()
         engine.apply(app_id, "return", user("demo_unit"), reason="请补充材料",
                      seen_version=db.session.get(Application, app_id).version)
         application = db.session.get(Application, app_id)
