@@ -31,6 +31,13 @@ def actor_roles(actor) -> str | None:
     return ",".join(sorted(role.name for role in roles))[:255]
 
 
+def pending_for(target) -> bool:
+    """Whether this transaction already holds an operation-log row about the target (a service logged it)."""
+    kind, key = type(target).__name__, getattr(target, "id", None)
+    return any(isinstance(row, OperationLog) and row.target_type == kind and row.target_id == key
+               for row in db.session.new)
+
+
 def record(action: str, target, actor=None, outcome: str = "success", detail: str | None = None) -> OperationLog:
     """Add one operation-log row to the session (committed with the operation it describes)."""
     if actor is None:

@@ -123,7 +123,8 @@ class SafeCrudMixin(ListExportMixin):
             if is_new:
                 session.add(item)
             session.flush()
-            audit.record("add" if is_new else "edit", item)
+            if not audit.pending_for(item):  # a service's own row (e.g. org_create) says it better; log once
+                audit.record("add" if is_new else "edit", item)
             session.commit()
         except ValidationFailed as failure:
             session.rollback()
