@@ -99,6 +99,22 @@ def demo_history() -> None:
     click.echo(f"demo history: {made} applications created")
 
 
+@demo_group.command("scale")
+@click.option("--persons", type=click.IntRange(min=0), required=True, help="Total number of generated persons wanted.")
+@click.option("--chunk", type=click.IntRange(min=1000), default=20000, show_default=True,
+              help="Persons written per transaction.")
+@click.option("--seed", type=int, default=2026, show_default=True)
+@with_appcontext
+def demo_scale(persons: int, chunk: int, seed: int) -> None:
+    """Fill the database with a province of PERSONS persons for benchmarks (COPY on PostgreSQL; idempotent)."""
+    from app.services.scale import generate
+
+    report = generate(persons, chunk=chunk, seed=seed, progress=click.echo)
+    click.echo(f"demo scale: {report.persons_before:,} → {report.persons_after:,} persons in {report.seconds:.0f} s")
+    for table, count in sorted(report.rows.items()):
+        click.echo(f"  {table:<22} {count:>12,} rows")
+
+
 @click.group("workflow")
 def workflow_group() -> None:
     """The title businesses' workflow."""
