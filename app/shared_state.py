@@ -36,6 +36,5 @@ def redis_client(app: Flask | None = None):
 
 
 def key(name: str) -> str:
-    """A Redis key of this platform (REDIS_KEY_PREFIX lets several platforms share one Redis)."""
-    prefix = current_app.config.get("REDIS_KEY_PREFIX", "zhiping") if has_app_context() else "zhiping"
-    return f"{prefix}:{name}"
+    """A Redis key of this platform (several platforms on one Redis use separate database numbers)."""
+    return f"zhiping:{name}"
