@@ -47,6 +47,12 @@ SECRET_KEY = env_str("SECRET_KEY", None if PRODUCTION else "dev-only-secret-key-
 SQLALCHEMY_DATABASE_URI = _database_url()
 SQLALCHEMY_TRACK_MODIFICATIONS = False
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# The connection pool of each app process (one per gunicorn worker), added on PostgreSQL by create_app: the server's
+# max_connections must cover workers × (DB_POOL_SIZE + DB_MAX_OVERFLOW) over every host, plus the tick's connections.
+DB_POOL_SIZE = env_int("DB_POOL_SIZE", 5)
+DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 5)
+DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 30)  # seconds a request waits for a free connection
+DB_POOL_RECYCLE = env_int("DB_POOL_RECYCLE", 1800)  # seconds before a connection is replaced
 
 APP_NAME = "职评 · 职称与继续教育管理平台"
 APP_THEME = ""
@@ -73,7 +79,17 @@ AUTH_USER_REGISTRATION = False
 AUTH_USER_REGISTRATION_ROLE = "Applicant"
 AUTH_RATE_LIMITED = True
 RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
-RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
+# Shared state of several app processes (gunicorn workers, several hosts): with REDIS_URL set, the rate-limit
+# counters and the dictionary cache's change generation live in Redis; without it they are per process
+# (fine for one process). Lockouts, sessions, captchas and edit locks are in the database either way.
+REDIS_URL = env_str("REDIS_URL", "")
+# Flask-Limiter's storage: this when given, else REDIS_URL, else memory:// (create_app decides).
+RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI")
+# When Redis cannot be reached, count per process rather than refusing every sign-in (it is retried with back-off).
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+# Behind nginx (or another reverse proxy): how many proxies' X-Forwarded-For/-Proto to trust, so that rate limits
+# and the login log see the client's address rather than the proxy's. 0 = the app is reached directly.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 AUTH_RATE_LIMIT = env_str("AUTH_RATE_LIMIT", "10 per 20 second")
 
 BABEL_DEFAULT_LOCALE = "zh"

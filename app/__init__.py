@@ -22,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     _check_production_settings(app)
+    _shared_settings(app)
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(
@@ -49,6 +50,24 @@ def _check_production_settings(app: Flask) -> None:
         raise RuntimeError("SECRET_KEY must be set (ZHIPING_ENV=production requires it).")
     if app.config.get("PRODUCTION") and app.config["SECRET_KEY"].startswith("dev-only"):
         raise RuntimeError("SECRET_KEY is the development default; set a real one.")
+
+
+def _shared_settings(app: Flask) -> None:
+    """Settings derived from others: the rate-limit storage, the PostgreSQL pool, the trusted proxies."""
+    config = app.config
+    config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL") or "memory://"
+    if not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("pool_size", config.get("DB_POOL_SIZE", 5))
+        options.setdefault("max_overflow", config.get("DB_MAX_OVERFLOW", 5))
+        options.setdefault("pool_timeout", config.get("DB_POOL_TIMEOUT", 30))
+        options.setdefault("pool_recycle", config.get("DB_POOL_RECYCLE", 1800))
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    proxies = int(config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def register_extensions(app: Flask) -> None:

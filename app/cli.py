@@ -130,6 +130,8 @@ def workflow_tick() -> None:
     result = tick.scheduled()
     click.echo(f"workflow tick: {result.transitions} transitions applied, {result.reminders} reminders, "
                f"e-mails: {result.delivery}")
+    for job in result.skipped:
+        click.echo(f"workflow tick: skipped {job}: another process is running it")
 
 
 @workflow_group.command("graph")
@@ -153,6 +155,11 @@ def mail_group() -> None:
 @with_appcontext
 def mail_send(batch: int | None) -> None:
     """Send the queued e-mails that are due (also part of `workflow tick`); safe to run in several processes."""
+    from app.services import job_locks
     from app.services.notifications import deliver
 
-    click.echo(f"mail send: {deliver(batch)}")
+    with job_locks.exclusive("mail") as mine:
+        if not mine:
+            click.echo("mail send: skipped: another process is sending the queue")
+            return
+        click.echo(f"mail send: {deliver(batch)}")

@@ -64,6 +64,8 @@ class LiveServer:
             "SECRET_KEY": "e2e-secret-key-that-is-long-enough-for-hs256",
             "CAPTCHA_ENABLED": "false",
             "RATELIMIT_ENABLED": "false",
+            "REDIS_URL": "",  # a Redis of the environment is never used by accident; a test passes its own
+            "RATELIMIT_STORAGE_URI": "",
             "UPLOAD_FOLDER": str(folder / "uploads"),
             "DICTIONARY_CACHE_SECONDS": "0",
             "MAIL_SERVER": "127.0.0.1",

@@ -42,6 +42,9 @@ def test_config(uri: str, tmp: Path) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
         "RATELIMIT_ENABLED": False,
+        # No Redis unless a test starts one (tests/functional/test_multi_process.py): one process, memory:// limits.
+        "REDIS_URL": "",
+        "RATELIMIT_STORAGE_URI": None,
         "UPLOAD_FOLDER": str(tmp / "uploads"),
         "DEMO_PASSWORD": DEMO_PASSWORD,
         "DICTIONARY_CACHE_SECONDS": 0,

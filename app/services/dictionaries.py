@@ -2,24 +2,28 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection
 
 from app.errors import DomainError, ErrorCollector
 from app.extensions import db
 from app.models import DictItem, DictType
 from app.models.mixins import utcnow
+from app.shared_state import key as shared_key
+from app.shared_state import redis_client
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "dictionaries"
+log = logging.getLogger(__name__)
 CODE_RE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
 
 
@@ -84,12 +88,34 @@ class Entry:
         return (self.label_en or self.label) if english else self.label
 
 
-_cache: dict[str, tuple[float, list[Entry]]] = {}
+# type code → (loaded at, the shared generation it was loaded under, values). Each process keeps its own copy; with
+# REDIS_URL set, a generation counter in Redis, bumped after every committed edit, tells every process to reload
+# (checked once per request); without Redis a copy lives at most DICTIONARY_CACHE_SECONDS.
+_cache: dict[str, tuple[float, int | None, list[Entry]]] = {}
 _lock = threading.Lock()
+GENERATION_KEY = "dict:generation"
+_PENDING_KEY = "zp_dictionaries_changed"
+_G_KEY = "_zp_dict_generation"
+# After Redis failed to answer, this process leans on the time-to-live alone for a few seconds before asking again.
+_REDIS_RETRY_SECONDS = 5.0
+_redis_down_until = 0.0
 
 
 def invalidate(type_code: str | None = None) -> None:
-    """Forget cached values (of one type, or all) after an edit."""
+    """Forget cached values (of one type, or all) after an edit, in this process now and, once the edit is
+    committed, in every process (the shared generation is bumped after the commit, so no process can reload
+    the old rows under the new generation)."""
+    _forget(type_code)
+    _bump_generation()
+    if not has_app_context():
+        return
+    session = db.session()
+    if session.in_transaction() and not session.info.get(_PENDING_KEY):
+        session.info[_PENDING_KEY] = True
+        event.listen(session, "after_commit", _after_commit, once=True)
+
+
+def _forget(type_code: str | None) -> None:
     with _lock:
         if type_code is None:
             _cache.clear()
@@ -97,13 +123,52 @@ def invalidate(type_code: str | None = None) -> None:
             _cache.pop(type_code, None)
 
 
+def _after_commit(session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+    _forget(None)
+    _bump_generation()
+    if has_request_context():
+        g.pop(_G_KEY, None)
+
+
+def _bump_generation() -> None:
+    client = redis_client()
+    if client is None:
+        return
+    try:
+        client.incr(shared_key(GENERATION_KEY))
+    except Exception as error:  # noqa: BLE001 - Redis away: the other processes fall back on the time-to-live
+        log.warning("could not publish a dictionary change to Redis: %s", error)
+
+
+def _generation() -> int | None:
+    """The shared generation of the dictionaries (read once per request), or None without Redis."""
+    global _redis_down_until
+    client = redis_client()
+    if client is None or time.monotonic() < _redis_down_until:
+        return None
+    if has_request_context() and _G_KEY in g:
+        return g.get(_G_KEY)
+    try:
+        value = int(client.get(shared_key(GENERATION_KEY)) or 0)
+    except Exception as error:  # noqa: BLE001
+        log.warning("could not read the dictionary generation from Redis: %s", error)
+        _redis_down_until = time.monotonic() + _REDIS_RETRY_SECONDS
+        value = None
+    if has_request_context():
+        setattr(g, _G_KEY, value)
+    return value
+
+
 def entries(type_code: str) -> list[Entry]:
-    """Every value of a type in display order, cached for DICTIONARY_CACHE_SECONDS."""
+    """Every value of a type in display order, cached for DICTIONARY_CACHE_SECONDS (and, with Redis, until any
+    process commits a dictionary edit)."""
     ttl = current_app.config.get("DICTIONARY_CACHE_SECONDS", 60) if has_app_context() else 60
     now = time.monotonic()
+    generation = _generation() if ttl > 0 else None
     cached = _cache.get(type_code)
-    if cached and now - cached[0] < ttl:
-        return cached[1]
+    if cached and now - cached[0] < ttl and cached[1] == generation:
+        return cached[2]
     parent = DictItem.__table__.alias("parent")
     item = DictItem.__table__
     rows = db.session.execute(
@@ -115,7 +180,7 @@ def entries(type_code: str) -> list[Entry]:
     ).all()
     values = [Entry(r[0], r[1], r[2], r[3], bool(r[4]), r[5] or {}) for r in rows]
     with _lock:
-        _cache[type_code] = (now, values)
+        _cache[type_code] = (now, generation, values)
     return values
 
 

@@ -2,12 +2,14 @@
 with the deadline reminders and the e-mail queue after them (`scheduled`).
 
 The same catch-up runs lazily when an application is read, so nothing depends on the scheduler being on time.
-Two ticks at once are harmless: each transition is a conditional update, and the loser skips the application.
+Two ticks at once (cron on several hosts) do each job once: on PostgreSQL each job runs under an advisory lock and
+the second tick skips a job it finds locked (app/services/job_locks.py); underneath, each transition is a
+conditional update and a duplicate reminder is refused, so even without the lock nothing is done twice.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
 
@@ -15,7 +17,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.models import AppState, Application
 from app.models.mixins import utcnow
-from app.services import notifications, workdays
+from app.services import job_locks, notifications, workdays
 from app.workflow import engine, notify
 
 # States a system transition may leave, with the date column that makes it due.
@@ -81,15 +83,32 @@ def run(today: dt.date | None = None, batch: int = 500) -> int:
 
 @dataclass
 class TickResult:
-    """What one scheduled run did."""
+    """What one scheduled run did, and which jobs it skipped because another run held them."""
 
-    transitions: int
-    reminders: int
-    delivery: notifications.Delivery
+    transitions: int = 0
+    reminders: int = 0
+    delivery: notifications.Delivery = field(default_factory=notifications.Delivery)
+    skipped: list[str] = field(default_factory=list)
 
 
 def scheduled(today: dt.date | None = None) -> TickResult:
-    """The scheduled run: due transitions, then deadline reminders, then the e-mails they and others queued."""
-    transitions = run(today)
-    reminders = notify.send_reminders(today)
-    return TickResult(transitions, reminders, notifications.deliver())
+    """The scheduled run: due transitions, then deadline reminders, then the e-mails they and others queued.
+
+    Each job is skipped (and named in `skipped`) when another process is running it right now."""
+    result = TickResult()
+    with job_locks.exclusive("transitions") as mine:
+        if mine:
+            result.transitions = run(today)
+        else:
+            result.skipped.append("transitions")
+    with job_locks.exclusive("reminders") as mine:
+        if mine:
+            result.reminders = notify.send_reminders(today)
+        else:
+            result.skipped.append("reminders")
+    with job_locks.exclusive("mail") as mine:
+        if mine:
+            result.delivery = notifications.deliver()
+        else:
+            result.skipped.append("mail")
+    return result
