@@ -483,6 +483,8 @@ POLICY: dict[str, Entry] = {
     "ApplicationReviewView.bulk": E({UNIT, SUP, COM, EXP, AUTH, ADMIN}),
     "ApplicationReviewView.done": E({UNIT, SUP, COM, EXP, AUTH, ADMIN}),
     "ApplicationReviewView.export_done": E({UNIT, SUP, COM, EXP, AUTH, ADMIN}),
+    "ApplicationReviewView.search": E({UNIT, SUP, COM, EXP, AUTH, ADMIN}),
+    "ApplicationReviewView.export_search": E({UNIT, SUP, COM, EXP, AUTH, ADMIN}),
     "ApplicationReviewView.todo": E({UNIT, SUP, COM, EXP, AUTH, ADMIN}),
     "ApplicationReviewView.export_todo": E({UNIT, SUP, COM, EXP, AUTH, ADMIN}),
     "LabeledRoleModelView.action": E({ADMIN}, {'pk': 'role'}, changes=True),

@@ -72,7 +72,7 @@ class AppUser(User):
     orgs = relationship("Org", secondary=user_org, lazy="selectin", order_by="Org.name")
     security_answers = relationship(
         "SecurityAnswer", order_by="SecurityAnswer.position", cascade="all, delete-orphan",
-        lazy="selectin",
+        lazy="select",
     )
 
     @property

@@ -97,6 +97,11 @@ class Application(TimestampMixin, Model):
         Index("ix_application_state_committee", "state", "committee_id", "submitted_at"),
         Index("ix_application_type_state_series", "business_type", "state", "series"),
         Index("ix_application_state_entered", "state", "state_entered_at"),
+        # The time-driven catch-up before every inbox (tick.due_clause): 公示 ends and correction deadlines passed.
+        Index("ix_application_state_publicity", "state", "publicity_until"),
+        Index("ix_application_state_deadline", "state", "correction_deadline"),
+        # 业务查询 by state and series, newest submission first.
+        Index("ix_application_state_series_submitted", "state", "series", "submitted_at"),
         # The dashboards (app/workflow/stats.py): a unit's or a committee's applications, by year of submission.
         Index("ix_application_unit_submitted", "unit_id", "submitted_at", "state"),
         Index("ix_application_committee_submitted", "committee_id", "submitted_at", "state"),
@@ -145,10 +150,13 @@ class Application(TimestampMixin, Model):
 
     user = relationship("AppUser", lazy="joined")
     unit = relationship("Org", foreign_keys=[unit_id], lazy="joined")
-    supervisor = relationship("Org", foreign_keys=[supervisor_id], lazy="joined")
-    committee = relationship("Org", foreign_keys=[committee_id], lazy="joined")
-    authority = relationship("Org", foreign_keys=[authority_id], lazy="joined")
-    batch = relationship("ReviewBatch", lazy="joined")
+    # Read by few screens: a many-to-one by primary key comes from the session's identity map when the org is
+    # already loaded, and joining four more orgs (with their parents) made PostgreSQL plan each read for
+    # several milliseconds.
+    supervisor = relationship("Org", foreign_keys=[supervisor_id])
+    committee = relationship("Org", foreign_keys=[committee_id])
+    authority = relationship("Org", foreign_keys=[authority_id])
+    batch = relationship("ReviewBatch")
     # Loaded on access: lists and inboxes show none of these, a detail page reads each once.
     events = relationship("ApplicationEvent", order_by="ApplicationEvent.id", back_populates="application")
     materials = relationship("ApplicationMaterial", order_by="ApplicationMaterial.id",

@@ -3,9 +3,11 @@ from flask import abort, g, has_request_context, request
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from flask_appbuilder.security.views import RoleModelView, UserGroupModelView, ViewMenuModelView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.extensions import csrf, db
 from app.models import AppUser, LoginChannel, SessionEndReason
@@ -113,6 +115,26 @@ class ZhipingSecurityManager(SecurityManager):
         )
         g.login_result = result  # read by LoginApi for its refusal message
         return result
+
+    def exist_permission_on_roles(self, view_name: str, permission_name: str, role_ids) -> bool:
+        """FAB asks once per menu entry and button; answer from one query of the roles' grants per request."""
+        if not has_request_context():
+            return super().exist_permission_on_roles(view_name, permission_name, role_ids)
+        key = tuple(sorted(role_ids))
+        memo = g.setdefault("_role_grants", {})
+        if key not in memo:
+            memo[key] = self._grants_of_roles(key)
+        return (permission_name, view_name) in memo[key]
+
+    def _grants_of_roles(self, role_ids: tuple[int, ...]) -> frozenset[tuple[str, str]]:
+        """Every (permission, view) pair granted to any of the roles."""
+        query = (select(self.permission_model.name, self.viewmenu_model.name)
+                 .select_from(self.permissionview_model)
+                 .join(assoc_permissionview_role,
+                       assoc_permissionview_role.c.permission_view_id == self.permissionview_model.id)
+                 .join(self.permission_model).join(self.viewmenu_model)
+                 .where(assoc_permissionview_role.c.role_id.in_(role_ids)))
+        return frozenset(tuple(row) for row in self.session.execute(query))
 
     def load_user(self, pk):
         """The user a session cookie names, only while its server-side session row is live (app/services/sessions)."""

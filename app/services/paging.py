@@ -16,6 +16,7 @@ class Page:
     count: int
     page: int
     size: int
+    capped: bool = False  # the count stopped at a cap: there are more rows than `count`
 
     @property
     def pages(self) -> int:
@@ -40,3 +41,16 @@ def page_of(query: Select, page: int, size: int, *, count_query: Select | None =
     else:
         rows = [tuple(row) for row in result]
     return Page(rows=rows, count=count, page=page, size=size)
+
+
+def capped_page_of(query: Select, page: int, size: int, *, cap: int) -> Page:
+    """Like `page_of`, but counting at most `cap` rows (a LIMIT inside the count), so a list over millions of rows
+    costs what its first pages cost; pages past the cap are not offered."""
+    counted = db.session.scalar(select(func.count()).select_from(query.order_by(None).limit(cap + 1).subquery())) or 0
+    capped = counted > cap
+    count = min(counted, cap)
+    last = max((count + size - 1) // size, 1)
+    page = min(max(page or 1, 1), last)
+    offset = (page - 1) * size
+    rows = list(db.session.scalars(query.offset(offset).limit(max(min(size, count - offset), 0))))
+    return Page(rows=rows, count=count, page=page, size=size, capped=capped)

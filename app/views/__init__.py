@@ -85,6 +85,10 @@ def register_views(appbuilder: AppBuilder) -> None:
         r.MENU_DONE, href="/review/applications/done", label=_l("Applications done"), icon="fa-check-circle",
         category=r.MENU_REVIEW,
     )
+    appbuilder.add_link(
+        r.MENU_SEARCH, href="/review/applications/search", label=_l("Application search"), icon="fa-search",
+        category=r.MENU_REVIEW,
+    )
     appbuilder.add_view(
         ReviewBatchView, r.MENU_BATCHES, label=_l("Review batches"), icon="fa-calendar", category=r.MENU_REVIEW,
     )

@@ -59,9 +59,17 @@ def _filters() -> inbox.Filters:
             series = raw_series
         else:
             invalid = True
+    state = None
+    raw_state = request.args.get("state") or ""
+    if raw_state:
+        try:
+            state = AppState(raw_state)
+        except ValueError:
+            invalid = True
     if invalid:
         flash(_("The search conditions are invalid and were ignored."), "warning")
-    return inbox.Filters(business_type=kind, series=series, search=(request.args.get("q") or "")[:inbox.MAX_SEARCH])
+    return inbox.Filters(business_type=kind, series=series, search=(request.args.get("q") or "")[:inbox.MAX_SEARCH],
+                         state=state)
 
 
 APPLICATION_LOADS = (selectinload(Application.user), selectinload(Application.unit))
@@ -92,6 +100,14 @@ def todo_columns() -> list[Column]:
     ]
 
 
+def search_columns() -> list[Column]:
+    """The 业务查询 page's columns."""
+    return _applicant_columns(lambda a: a) + [
+        Column(_("Submitted at"), lambda a: a.submitted_at),
+        Column(_("Current state"), lambda a: shown.state_label(a.state)),
+    ]
+
+
 def done_columns() -> list[Column]:
     """The 已办 page's columns; a row is (application, the user's last event)."""
     return _applicant_columns(lambda row: row[0]) + [
@@ -118,8 +134,9 @@ class ApplicationReviewView(BaseView):
     route_base = "/review/applications"
     class_permission_name = r.APPLICATION_REVIEW
     base_permissions = ["can_list", "can_show", "can_act", "can_export"]
-    method_permission_name = {"todo": "list", "done": "list", "show": "show", "document": "show", "archived_document": "show", "act": "act",
-                              "bulk": "act", "export_todo": "export", "export_done": "export"}
+    method_permission_name = {"todo": "list", "done": "list", "search": "list", "show": "show", "document": "show",
+                              "archived_document": "show", "act": "act", "bulk": "act", "export_todo": "export",
+                              "export_done": "export", "export_search": "export"}
     default_view = "todo"
 
     def _can_act(self) -> bool:
@@ -137,7 +154,7 @@ class ApplicationReviewView(BaseView):
         return dict(
             types=[(kind.value, str(BUSINESS_TYPE_LABELS[kind])) for kind in BusinessType],
             series_choices=dictionaries.choices("title_series"),
-            args={key: request.args.get(key, "") for key in ("type", "series", "q")},
+            args={key: request.args.get(key, "") for key in ("type", "series", "q", "state")},
             state_label=shown.state_label, type_label=shown.type_label, masked_id=masked_id,
             applied_for=applied_for, can_export=self.appbuilder.sm.has_access("can_export", self.class_permission_name),
         )
@@ -165,6 +182,25 @@ class ApplicationReviewView(BaseView):
         return self.render_template(
             "review/done.html", title=_("Applications done"), page=page, rows=rows, **self._list_context(),
         )
+
+    @expose("/search")
+    @has_access
+    def search(self):
+        """业务查询: every application the user's scope reaches, by type, series, state and name or ID number."""
+        page = inbox.search(current_scope(), _filters(), _page_number())
+        states = [(state.value, shown.state_label(state)) for state in AppState if state != AppState.draft]
+        return self.render_template(
+            "review/search.html", title=_("Application search"), page=page, states=states,
+            count_cap=inbox.SEARCH_COUNT_CAP, **self._list_context(),
+        )
+
+    @expose("/search/export")
+    @has_access
+    def export_search(self):
+        """导出Excel of 业务查询 with the page's filters, newest submission first."""
+        query, count_query = inbox.search_queries(current_scope(), _filters())
+        return self._export(_("Application search"), "search", search_columns(), count_query, lambda: db.session.scalars(
+            query.options(*APPLICATION_LOADS).execution_options(yield_per=excel_export.BATCH)))
 
     @expose("/todo/export")
     @has_access

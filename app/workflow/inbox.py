@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy.orm import selectinload
 
 from app.models import (
     AppState, Application, ApplicationEvent, AppUser, BusinessType, Org, OrgKind, batch_attendee,
@@ -21,7 +22,7 @@ from app.scope.policy import clause_for
 from app.scope.resolve import Scope
 from app.security import roles as r
 from app.services import workdays
-from app.services.paging import Page, page_of
+from app.services.paging import Page, capped_page_of, page_of
 from app.workflow import engine
 
 Actor = engine.Actor
@@ -29,6 +30,8 @@ Actor = engine.Actor
 REVIEWER_ACTORS = tuple(actor for actor in engine.ACTOR_ROLES if actor != Actor.applicant)
 PAGE_SIZE = 20
 MAX_SEARCH = 50
+# 业务查询 counts at most this many matches; beyond it the page says "more than" and asks for narrower conditions.
+SEARCH_COUNT_CAP = 1000
 
 
 def actor_states() -> dict[Actor, dict[BusinessType, frozenset[AppState]]]:
@@ -95,16 +98,19 @@ def meeting_clause(scope: Scope) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class Filters:
-    """The inbox filters: business type, series, and the applicant's name or ID number."""
+    """The list filters: business type, series, state (业务查询 only), and the applicant's name or ID number."""
 
     business_type: BusinessType | None = None
     series: str | None = None
     search: str = ""
+    state: AppState | None = None
 
     def clause(self) -> ColumnElement[bool]:
         terms = []
         if self.business_type is not None:
             terms.append(Application.business_type == self.business_type)
+        if self.state is not None:
+            terms.append(Application.state == self.state)
         if self.series:
             terms.append(Application.series == self.series)
         text = self.search.strip()[:MAX_SEARCH]
@@ -167,6 +173,22 @@ def done(user: AppUser, scope: Scope, filters: Filters = Filters(), page: int = 
     """
     query, count_query = done_queries(user, scope, filters)
     return _page(query, count_query, page, size, scalars=False)
+
+
+def search_queries(scope: Scope, filters: Filters = Filters()) -> tuple[Select, Select]:
+    """业务查询 as (rows, count) queries: every application in the scope matching the filters, newest submission
+    first (drafts are their owners' alone, so the scope leaves them out for staff)."""
+    where = and_(clause_for(Application, scope), filters.clause())
+    query = select(Application).where(where).order_by(Application.submitted_at.desc().nulls_last(),
+                                                      Application.id.desc())
+    return query, select(func.count()).select_from(Application).where(where)
+
+
+def search(scope: Scope, filters: Filters = Filters(), page: int = 1, size: int = PAGE_SIZE) -> Page:
+    """One page of 业务查询; counted only up to SEARCH_COUNT_CAP rows, so a province-wide list never counts them all."""
+    query, _count = search_queries(scope, filters)
+    return capped_page_of(query.options(selectinload(Application.user), selectinload(Application.unit)), page, size,
+                          cap=SEARCH_COUNT_CAP)
 
 
 def due_date(application: Application) -> dt.date | None:

@@ -1,0 +1,96 @@
+"""业务查询 (/review/applications/search): every application in the reviewer's reach, filtered, with a capped count."""
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AppState, Application, Org
+from app.services import scale
+from app.workflow import inbox
+
+ROW = re.compile(r'<tr data-application="(\d+)">')
+
+
+@pytest.fixture
+def province(app):
+    with app.app_context():
+        scale.generate(400, chunk=1000)
+        unit_a = db.session.scalar(select(Org.id).where(Org.name == "广东省电子信息技术研究院"))
+    return app, unit_a
+
+
+def _listed(browser, url) -> tuple[list[int], str]:
+    page = browser.get(url)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    return [int(pk) for pk in ROW.findall(html)], html
+
+
+def test_authority_filters_by_state_and_series_newest_first(province, browser_factory):
+    app, _unit = province
+    newest_first = (Application.submitted_at.desc(), Application.id.desc())
+    with app.app_context():
+        completed = db.session.scalars(
+            select(Application.id).where(Application.state == AppState.completed).order_by(*newest_first)).all()
+        engineering = db.session.scalars(
+            select(Application.id).where(Application.state == AppState.completed, Application.series == "GC")
+            .order_by(*newest_first)).all()
+    assert len(completed) > 2 * inbox.PAGE_SIZE and 0 < len(engineering) < len(completed)
+    authority = browser_factory(app, "demo_authority")
+    first, html = _listed(authority, "/review/applications/search?state=completed")
+    assert first == completed[:inbox.PAGE_SIZE]
+    assert f"共 {len(completed)} 件" in html
+    second, _html = _listed(authority, "/review/applications/search?state=completed&page=2")
+    assert second == completed[inbox.PAGE_SIZE:2 * inbox.PAGE_SIZE]
+    both, html = _listed(authority, "/review/applications/search?state=completed&series=GC")
+    assert both == engineering[:inbox.PAGE_SIZE]
+    assert f"共 {len(engineering)} 件" in html
+
+
+def test_a_unit_sees_its_own_applications_only_and_never_drafts(province, browser_factory):
+    app, unit_a = province
+    with app.app_context():
+        own = set(db.session.scalars(select(Application.id).where(Application.unit_id == unit_a,
+                                                                  Application.state != AppState.draft)))
+        drafts = set(db.session.scalars(select(Application.id).where(Application.state == AppState.draft)))
+    unit = browser_factory(app, "demo_unit")
+    seen: set[int] = set()
+    for number in range(1, 60):
+        rows, _html = _listed(unit, f"/review/applications/search?page={number}")
+        if not rows or set(rows) <= seen:
+            break
+        seen.update(rows)
+    assert seen == own
+    assert not seen & drafts
+
+
+def test_the_count_stops_at_the_cap_and_says_so(province, browser_factory, monkeypatch):
+    app, _unit = province
+    monkeypatch.setattr(inbox, "SEARCH_COUNT_CAP", 30)
+    authority = browser_factory(app, "demo_authority")
+    rows, html = _listed(authority, "/review/applications/search")
+    assert len(rows) == inbox.PAGE_SIZE
+    assert "超过 30 条" in html
+    # Past the cap there is no further page: the last offered page is the cap's.
+    last, html = _listed(authority, "/review/applications/search?page=99")
+    assert len(last) == 30 - inbox.PAGE_SIZE
+
+
+def test_export_and_a_bad_state(province, browser_factory):
+    app, _unit = province
+    with app.app_context():
+        count = db.session.scalar(select(func.count()).select_from(Application).where(
+            Application.state == AppState.returned))
+    authority = browser_factory(app, "demo_authority")
+    response = authority.get("/review/applications/search/export?state=returned")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True).active
+    assert len(list(sheet.rows)) - 1 == count > 0
+    page = authority.get("/review/applications/search?state=nonsense")
+    assert page.status_code == 200
+    assert "查询条件无效" in page.get_data(as_text=True)
