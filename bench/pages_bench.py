@@ -203,6 +203,7 @@ def report_row(name, app_ms, sql_ms, statements, target) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--skip", default="", help="leave out the pages whose name matches this regular expression")
     args = parser.parse_args()
     app = create_app()
     app.config.update(WTF_CSRF_ENABLED=True, CAPTCHA_ENABLED=False, RATELIMIT_ENABLED=False)
@@ -218,6 +219,8 @@ def main() -> None:
     print(HEADER, flush=True)
     routes = {rule.rule for rule in app.url_map.iter_rules()}
     for name, role, url, kind in pages(who):
+        if args.skip and re.search(args.skip, name):
+            continue
         if url.split("?")[0] not in routes and not url.split("?")[0].rstrip("0123456789").endswith("/"):
             print(f"skipped (no such page in this version): {url}")
             continue
