@@ -40,6 +40,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="/review/applications/search/export?type=evaluation")
     parser.add_argument("--user", default="demo_authority")
+    parser.add_argument("--where", default="a.business_type = 'evaluation' AND a.state <> 'draft'",
+                        help="the URL's filters in SQL, for the SQL-only figure")
     args = parser.parse_args()
     app = create_app()
     app.config.update(CAPTCHA_ENABLED=False, RATELIMIT_ENABLED=False)
@@ -61,8 +63,7 @@ def main() -> None:
         cursor.execute(text(
             "SELECT a.*, u.first_name, u.last_name, u.id_number, o.name FROM application a "
             "JOIN ab_user u ON u.id = a.user_id LEFT JOIN org o ON o.id = a.unit_id "
-            "WHERE a.business_type = 'evaluation' AND a.state <> 'draft' ORDER BY a.submitted_at DESC, a.id DESC")
-            .text)
+            f"WHERE {args.where} ORDER BY a.submitted_at DESC, a.id DESC").text)
         fetched = len(cursor.fetchall())
         sql_elapsed = time.perf_counter() - sql_started
         raw.close()
