@@ -372,7 +372,7 @@ def _birth_and_sequence(number: int) -> tuple[str, dt.date, int]:
 def _id_number(region: str, birth: dt.date, sequence: int, male: bool) -> str:
     """A valid 证件号码 (GB 11643); the sequence's last digit is odd for men."""
     body = f"{region}{birth:%Y%m%d}{sequence * 2 + (1 if male else 0):03d}"
-    return body + ric.calc_check_digit(body + "0")  # the library expects a placeholder check character
+    return body + ric.calc_check_digit(body + "0")  # the library reads 18 characters and ignores the last
 
 
 def _person(chunk, ids, province, applicant_role, password, number, rng, now, today, titles, counters) -> None:
