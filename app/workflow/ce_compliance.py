@@ -100,13 +100,20 @@ def region_chain(region_code: str | None) -> list[str]:
 
 def policy_for(region_code: str | None, year: int) -> CePolicy | None:
     """The requirement in force for the region in the year: most specific region first, then the latest year."""
+    return policies_for(region_code, [year])[year]
+
+
+def policies_for(region_code: str | None, years: list[int]) -> dict[int, CePolicy | None]:
+    """`policy_for` of each year, from one query."""
+    if not years:
+        return {}
     chain = region_chain(region_code)
     candidates = list(db.session.scalars(select(CePolicy).where(
-        CePolicy.year <= year, or_(CePolicy.region_code.in_(chain), CePolicy.region_code.is_(None)),
+        CePolicy.year <= max(years), or_(CePolicy.region_code.in_(chain), CePolicy.region_code.is_(None)),
     )))
     rank = {code: index for index, code in enumerate(chain)}
     candidates.sort(key=lambda p: (rank.get(p.region_code, len(chain)), -p.year))
-    return candidates[0] if candidates else None
+    return {year: next((policy for policy in candidates if policy.year <= year), None) for year in years}
 
 
 def person_unit_id(user_id: int) -> int | None:
@@ -118,7 +125,15 @@ def person_unit_id(user_id: int) -> int | None:
 def person_region(user_id: int) -> str | None:
     """The region of the person's unit (or of its nearest ancestor that has one)."""
     unit_id = person_unit_id(user_id)
-    return unit_region(db.session.get(Org, unit_id)) if unit_id else None
+    return org_region(unit_id) if unit_id else None
+
+
+def org_region(org_id: int) -> str | None:
+    """`unit_region` of an org by id, in two small queries instead of loading the org and its ancestors."""
+    path = db.session.scalar(select(Org.path).where(Org.id == org_id))
+    chain = [int(part) for part in (path or "").split("/") if part.isdigit()] or [org_id]
+    return db.session.scalar(select(Org.region_code).where(Org.id.in_(chain), Org.region_code.is_not(None))
+                             .order_by(Org.depth.desc()).limit(1))
 
 
 def unit_region(unit: Org | None) -> str | None:
@@ -145,9 +160,9 @@ def totals_for(user_id: int, years: list[int]) -> dict[int, YearTotals]:
 
 def assess_years(user_id: int, years: list[int]) -> list[Assessment]:
     """The person's compliance for each year, oldest first."""
-    region = person_region(user_id)
+    policies = policies_for(person_region(user_id), years)
     totals = totals_for(user_id, years)
-    return [assess(totals[year], policy_for(region, year)) for year in sorted(years)]
+    return [assess(totals[year], policies[year]) for year in sorted(years)]
 
 
 def years_since(since: dt.date | None, today: dt.date, at_most: int = 5) -> list[int]:
