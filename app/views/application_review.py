@@ -1,16 +1,18 @@
 """Reviewers' back office of the title businesses: 待办 and 已办, the detail page with its actions, 批量通过."""
 from __future__ import annotations
 
+from typing import Callable
+
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased, lazyload, selectinload
 
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
-from app.models import BUSINESS_TYPE_LABELS, AppState, Application, AppUser, BasicInfo, BusinessType, Org
+from app.models import BUSINESS_TYPE_LABELS, AppState, Application, ApplicationEvent, AppUser, BasicInfo, BusinessType, Org
 from app.scope import clause_for, current_scope
 from app.security import roles as r
 from app.services import dictionaries, excel_export
@@ -76,48 +78,84 @@ def _filters() -> inbox.Filters:
 # (a person's staff orgs, a unit's committee series and levels), which cost three more queries per batch.
 APPLICATION_LOADS = (selectinload(Application.user).options(lazyload(AppUser.orgs)),
                      selectinload(Application.unit).options(lazyload(Org.series), lazyload(Org.levels)))
+# An export reads plain rows, not mapped objects: building an application, its person and its unit for each of
+# 100,000 rows cost a third of the export's time. These are the fields its columns show.
+EXPORT_FIELDS = (
+    Application.business_type, Application.series, Application.title, Application.state, Application.submitted_at,
+    Application.state_entered_at, Application.publicity_until,
+)
 
 
-def _publicity_until(application: Application):
-    return application.publicity_until if application.state in PUBLICITY_STATES else None
+def export_rows(query: Select, *fields) -> Select:
+    """`query` (rows of Application, filters and order kept) giving EXPORT_FIELDS, the person's name and ID number,
+    the unit's name and `fields`, for the columns below."""
+    person, unit = aliased(AppUser), aliased(Org)  # aliases: the filters' own subqueries on ab_user stay apart
+    return (query.with_only_columns(*EXPORT_FIELDS, person.last_name, person.first_name, person.id_number,
+                                    unit.name.label("unit_name"), *fields)
+            .join(person, person.id == Application.user_id).outerjoin(unit, unit.id == Application.unit_id))
 
 
-def _applicant_columns(application_of) -> list[Column]:
-    """The columns both inboxes start with, as their pages show them (the ID number masked)."""
+def _publicity_until(row):
+    return row.publicity_until if row.state in PUBLICITY_STATES else None
+
+
+def _remembered(label_of: Callable, key_of: Callable) -> Callable:
+    """`label_of(row)` worked out once per distinct `key_of(row)`: an export of 100,000 rows holds a handful of
+    states, businesses and titles, and each label is a translation or dictionary lookup."""
+    known: dict = {}
+
+    def label(row):
+        key = key_of(row)
+        if key not in known:
+            known[key] = label_of(row)
+        return known[key]
+
+    return label
+
+
+def _state_column(header) -> Column:
+    return Column(header, _remembered(lambda row: shown.state_label(row.state), lambda row: row.state))
+
+
+def _applicant_columns() -> list[Column]:
+    """The columns every export starts with, as the pages show them (the ID number masked)."""
     return [
-        Column(_("Applicant name"), lambda row: application_of(row).user.full_name),
-        Column(_("ID number"), lambda row: masked_id(application_of(row).user.id_number)),
-        Column(_("Personnel management unit"), lambda row: getattr(application_of(row).unit, "name", "")),
-        Column(_("Business type"), lambda row: shown.type_label(application_of(row))),
-        Column(_("Series and title applied for"), lambda row: applied_for(application_of(row))),
+        Column(_("Applicant name"), lambda row: f"{row.last_name}{row.first_name}"),
+        Column(_("ID number"), lambda row: masked_id(row.id_number)),
+        Column(_("Personnel management unit"), lambda row: row.unit_name or ""),
+        Column(_("Business type"), _remembered(shown.type_label, lambda row: row.business_type)),
+        Column(_("Series and title applied for"), _remembered(applied_for, lambda row: (row.series, row.title))),
     ]
 
 
 def todo_columns() -> list[Column]:
-    """The 待办 page's columns (translated when the export runs)."""
-    return _applicant_columns(lambda a: a) + [
-        Column(_("State"), lambda a: shown.state_label(a.state)),
-        Column(_("Arrived at"), lambda a: a.state_entered_at),
+    """The 待办 page's columns (translated when the export runs), over `export_rows`."""
+    return _applicant_columns() + [
+        _state_column(_("State")),
+        Column(_("Arrived at"), lambda row: row.state_entered_at),
         Column(_("Due date"), inbox.due_date),
         Column(_("Publicity until"), _publicity_until),
     ]
 
 
 def search_columns() -> list[Column]:
-    """The 业务查询 page's columns."""
-    return _applicant_columns(lambda a: a) + [
-        Column(_("Submitted at"), lambda a: a.submitted_at),
-        Column(_("Current state"), lambda a: shown.state_label(a.state)),
+    """The 业务查询 page's columns, over `export_rows`."""
+    return _applicant_columns() + [
+        Column(_("Submitted at"), lambda row: row.submitted_at),
+        _state_column(_("Current state")),
     ]
 
 
 def done_columns() -> list[Column]:
-    """The 已办 page's columns; a row is (application, the user's last event)."""
-    return _applicant_columns(lambda row: row[0]) + [
-        Column(_("My last action"), lambda row: inbox.event_label(row[0], row[1])),
-        Column(_("Handled at"), lambda row: row[1].at),
-        Column(_("Current state"), lambda row: shown.state_label(row[0].state)),
+    """The 已办 page's columns, over `export_rows` with the user's last event (DONE_EVENT_FIELDS)."""
+    return _applicant_columns() + [
+        Column(_("My last action"), lambda row: inbox.event_label(row, row)),
+        Column(_("Handled at"), lambda row: row.at),
+        _state_column(_("Current state")),
     ]
+
+
+DONE_EVENT_FIELDS = (ApplicationEvent.event, ApplicationEvent.from_state, ApplicationEvent.at)
 
 
 def _page_number() -> int:
@@ -202,8 +240,8 @@ class ApplicationReviewView(BaseView):
     def export_search(self):
         """导出Excel of 业务查询 with the page's filters, newest submission first."""
         query, count_query = inbox.search_queries(current_scope(), _filters())
-        return self._export(_("Application search"), "search", search_columns(), count_query, lambda: db.session.scalars(
-            query.options(*APPLICATION_LOADS).execution_options(yield_per=excel_export.BATCH)))
+        return self._export(_("Application search"), "search", search_columns(), count_query, lambda: db.session.execute(
+            export_rows(query).execution_options(yield_per=excel_export.BATCH)))
 
     @expose("/todo/export")
     @has_access
@@ -211,8 +249,8 @@ class ApplicationReviewView(BaseView):
         """导出Excel of 待办: every row the page would list with the same filters, all pages."""
         tick.catch_up_where(clause_for(Application))  # as the page does before listing
         query, count_query = inbox.todo_queries(g.user, current_scope(), _filters())
-        return self._export(_("Applications to do"), "todo", todo_columns(), count_query, lambda: db.session.scalars(
-            query.options(*APPLICATION_LOADS).execution_options(yield_per=excel_export.BATCH)))
+        return self._export(_("Applications to do"), "todo", todo_columns(), count_query, lambda: db.session.execute(
+            export_rows(query).execution_options(yield_per=excel_export.BATCH)))
 
     @expose("/done/export")
     @has_access
@@ -220,7 +258,7 @@ class ApplicationReviewView(BaseView):
         """导出Excel of 已办, with the page's filters, newest action first."""
         query, count_query = inbox.done_queries(g.user, current_scope(), _filters())
         return self._export(_("Applications done"), "done", done_columns(), count_query, lambda: db.session.execute(
-            query.options(*APPLICATION_LOADS).execution_options(yield_per=excel_export.BATCH)))
+            export_rows(query, *DONE_EVENT_FIELDS).execution_options(yield_per=excel_export.BATCH)))
 
     def _export(self, title: str, endpoint: str, columns, count_query, rows):
         """Refuse above the cap, else stream `rows()` (opened only then) into the download."""

@@ -16,10 +16,12 @@ from sqlalchemy import func, select
 import factories as f
 from app.extensions import db
 from app.models import (
-    Application, AppState, BusinessType, DictItem, DictType, OperationLog, Org, ProfileReview, ReviewStage,
+    Application, ApplicationEvent, AppState, BusinessType, DictItem, DictType, OperationLog, Org, ProfileReview, ReviewStage,
 )
 from app.models.mixins import utcnow
 from app.security import roles as r
+from app.services.workdays import local_time
+from app.workflow import inbox
 from conftest import DEMO_PASSWORD
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -202,6 +204,33 @@ def test_the_list_pages_offer_the_button_with_their_conditions(shared_app, brows
     applicant = browser_factory(shared_app, "demo_applicant")
     assert "导出Excel" in applicant.get("/applications/").get_data(as_text=True)
     assert "导出Excel" not in applicant.get("/profile/").get_data(as_text=True)
+
+
+def test_the_done_export_shows_each_applications_last_action_and_when(shared_app, browser_factory, world):
+    """已办 rows are (application, the user's last review event); the export reads them as plain rows."""
+    with shared_app.app_context():
+        reviewer = f.user("unit_b_reviewer")
+        handled = utcnow().replace(microsecond=0) - dt.timedelta(hours=5)
+        for event, hours_before in (("return", 30), ("approve", 0)):
+            db.session.add(ApplicationEvent(
+                application_id=world["B1"], event=event, from_state=AppState.unit_review.value,
+                to_state=AppState.supervisor_review.value, actor_id=reviewer.id, actor_role=r.UNIT_REVIEWER,
+                at=handled - dt.timedelta(hours=hours_before)))
+        db.session.commit()
+        application = db.session.get(Application, world["B1"])
+        last = db.session.scalars(select(ApplicationEvent).where(ApplicationEvent.application_id == world["B1"])
+                                 .order_by(ApplicationEvent.id.desc())).first()
+        expected_label = inbox.event_label(application, last)
+        db.session.remove()
+
+    sheet = workbook(browser_factory(shared_app, "unit_b_reviewer").get("/review/applications/done/export"))
+    assert [cell.value for cell in sheet[1]] == ["申报人", "证件号码", "人事管理单位", "业务类型", "申报系列/资格",
+                                                 "我的最后操作", "处理时间", "当前状态"]
+    assert column(sheet, "申报人") == ["乙丙丁"]
+    assert column(sheet, "我的最后操作") == [expected_label] and expected_label == "通过"
+    assert column(sheet, "人事管理单位") == [f.UNIT_B]
+    assert column(sheet, "当前状态") == ["待单位审核"]
+    assert column(sheet, "处理时间")[0] == local_time(handled).replace(tzinfo=None)
 
 
 STAFF_EXPORTS = ["/orgs/export/", "/org-staff/export/", "/profile-reviews/export/", "/review/applications/todo/export",
