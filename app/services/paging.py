@@ -43,7 +43,7 @@ def page_of(query: Select, page: int, size: int, *, count_query: Select | None =
     return Page(rows=rows, count=count, page=page, size=size)
 
 
-def capped_page_of(query: Select, page: int, size: int, *, cap: int) -> Page:
+def capped_page_of(query: Select, page: int, size: int, *, cap: int, scalars: bool = True) -> Page:
     """Like `page_of`, but counting at most `cap` rows (a LIMIT inside the count), so a list over millions of rows
     costs what its first pages cost; pages past the cap are not offered."""
     counted = db.session.scalar(select(func.count()).select_from(query.order_by(None).limit(cap + 1).subquery())) or 0
@@ -52,5 +52,6 @@ def capped_page_of(query: Select, page: int, size: int, *, cap: int) -> Page:
     last = max((count + size - 1) // size, 1)
     page = min(max(page or 1, 1), last)
     offset = (page - 1) * size
-    rows = list(db.session.scalars(query.offset(offset).limit(max(min(size, count - offset), 0))))
+    result = db.session.execute(query.offset(offset).limit(max(min(size, count - offset), 0)))
+    rows = list(result.scalars()) if scalars else [tuple(row) for row in result]
     return Page(rows=rows, count=count, page=page, size=size, capped=capped)

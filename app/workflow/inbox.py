@@ -22,7 +22,7 @@ from app.scope.policy import clause_for
 from app.scope.resolve import Scope
 from app.security import roles as r
 from app.services import workdays
-from app.services.paging import Page, capped_page_of, page_of
+from app.services.paging import Page, capped_page_of
 from app.workflow import engine
 
 Actor = engine.Actor
@@ -30,7 +30,8 @@ Actor = engine.Actor
 REVIEWER_ACTORS = tuple(actor for actor in engine.ACTOR_ROLES if actor != Actor.applicant)
 PAGE_SIZE = 20
 MAX_SEARCH = 50
-# 业务查询 counts at most this many matches; beyond it the page says "more than" and asks for narrower conditions.
+# The lists count at most this many matches; beyond it the page says "more than" and asks for narrower conditions
+# (an authority's 待办 or 业务查询 over a province would otherwise count tens of thousands of rows on every page).
 SEARCH_COUNT_CAP = 1000
 
 
@@ -122,10 +123,6 @@ class Filters:
         return and_(*terms) if terms else true()
 
 
-def _page(query: Select, count_query: Select, page: int, size: int, scalars: bool) -> Page:
-    return page_of(query, page, size, count_query=count_query, scalars=scalars)
-
-
 def todo_queries(user: AppUser, scope: Scope, filters: Filters = Filters(),
                  with_meetings: bool = True) -> tuple[Select, Select]:
     """待办 as (rows, count) queries, oldest arrival first; an expert's meeting candidates are listed too."""
@@ -140,9 +137,10 @@ def todo_queries(user: AppUser, scope: Scope, filters: Filters = Filters(),
 
 def todo(user: AppUser, scope: Scope, filters: Filters = Filters(), page: int = 1, size: int = PAGE_SIZE,
          with_meetings: bool = True) -> Page:
-    """待办, oldest arrival first; an expert's candidates of their meetings are listed too (read-only)."""
-    query, count_query = todo_queries(user, scope, filters, with_meetings)
-    return _page(query, count_query, page, size, scalars=True)
+    """待办, oldest arrival first, counted up to SEARCH_COUNT_CAP; an expert's candidates of their meetings are listed
+    too (read-only)."""
+    query, _count = todo_queries(user, scope, filters, with_meetings)
+    return capped_page_of(query, page, size, cap=SEARCH_COUNT_CAP)
 
 
 def done_queries(user: AppUser, scope: Scope, filters: Filters = Filters()) -> tuple[Select, Select]:
@@ -171,8 +169,8 @@ def done(user: AppUser, scope: Scope, filters: Filters = Filters(), page: int = 
 
     Rows are (application, the user's last event on it); the user's own applicant steps do not count.
     """
-    query, count_query = done_queries(user, scope, filters)
-    return _page(query, count_query, page, size, scalars=False)
+    query, _count = done_queries(user, scope, filters)
+    return capped_page_of(query, page, size, cap=SEARCH_COUNT_CAP, scalars=False)
 
 
 def search_queries(scope: Scope, filters: Filters = Filters()) -> tuple[Select, Select]:

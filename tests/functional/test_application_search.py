@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AppState, Application, Org
+from app.models import AppState, Application, ApplicationEvent, AppUser, Org
+from app.scope import resolve_scope
 from app.services import scale
 from app.workflow import inbox
 
-ROW = re.compile(r'<tr data-application="(\d+)">')
+ROW = re.compile(r'<tr[^>]*data-application="(\d+)">')
 
 
 @pytest.fixture
@@ -79,6 +80,24 @@ def test_the_count_stops_at_the_cap_and_says_so(province, browser_factory, monke
     # Past the cap there is no further page: the last offered page is the cap's.
     last, html = _listed(authority, "/review/applications/search?page=99")
     assert len(last) == 30 - inbox.PAGE_SIZE
+
+
+def test_todo_and_done_count_up_to_the_cap_too(province, browser_factory, monkeypatch):
+    app, _unit = province
+    with app.app_context():
+        busiest = db.session.execute(
+            select(AppUser.username, func.count(func.distinct(ApplicationEvent.application_id)))
+            .join(ApplicationEvent, ApplicationEvent.actor_id == AppUser.id)
+            .where(ApplicationEvent.actor_role != "Applicant").group_by(AppUser.username)
+            .order_by(func.count(func.distinct(ApplicationEvent.application_id)).desc())).first()
+        authority = db.session.scalar(select(AppUser).where(AppUser.username == "demo_authority"))
+        waiting = db.session.scalar(inbox.todo_queries(authority, resolve_scope(authority))[1])
+    assert waiting > 8 and busiest[1] > 8
+    monkeypatch.setattr(inbox, "SEARCH_COUNT_CAP", 8)
+    for username, url in (("demo_authority", "/review/applications/todo"), (busiest[0], "/review/applications/done")):
+        rows, html = _listed(browser_factory(app, username), f"{url}?page=3")
+        assert "超过 8 条" in html, username
+        assert len(rows) == 8, username  # page 3 asked, the only page offered is the cap's
 
 
 def test_export_and_a_bad_state(province, browser_factory):
