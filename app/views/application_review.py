@@ -46,29 +46,28 @@ def applied_for(application: Application) -> str:
     return " / ".join(part for part in parts if part)
 
 
+def _choice(name: str, parse):
+    """The request argument `name` parsed by `parse`: (value or None, whether it was given but invalid)."""
+    raw = request.args.get(name) or ""
+    if not raw:
+        return None, False
+    try:
+        return parse(raw), False
+    except ValueError:
+        return None, True
+
+
+def _series(raw: str) -> str:
+    if not dictionaries.is_valid_code("title_series", raw):
+        raise ValueError(raw)
+    return raw
+
+
 def _filters() -> inbox.Filters:
     """The list filters of the request; a value that is not a valid choice is ignored with a warning."""
-    kind, series, invalid = None, None, False
-    raw_type = request.args.get("type") or ""
-    if raw_type:
-        try:
-            kind = BusinessType(raw_type)
-        except ValueError:
-            invalid = True
-    raw_series = request.args.get("series") or ""
-    if raw_series:
-        if dictionaries.is_valid_code("title_series", raw_series):
-            series = raw_series
-        else:
-            invalid = True
-    state = None
-    raw_state = request.args.get("state") or ""
-    if raw_state:
-        try:
-            state = AppState(raw_state)
-        except ValueError:
-            invalid = True
-    if invalid:
+    (kind, bad_type), (series, bad_series), (state, bad_state) = (
+        _choice("type", BusinessType), _choice("series", _series), _choice("state", AppState))
+    if bad_type or bad_series or bad_state:
         flash(_("The search conditions are invalid and were ignored."), "warning")
     return inbox.Filters(business_type=kind, series=series, search=(request.args.get("q") or "")[:inbox.MAX_SEARCH],
                          state=state)
