@@ -5,9 +5,8 @@ from app.models.account import (
     PasswordAppeal, SecurityAnswer, user_org,
 )
 from app.models.application import (
-    APP_STATE_LABELS, BUSINESS_TYPE_LABELS, FINAL_STATES, Application, ApplicationEvent, ApplicationMaterial,
-    ApplicationSnapshot,
-    AppState, BusinessType, application_achievement, application_publication,
+    APP_STATE_LABELS, BUSINESS_TYPE_LABELS, FINAL_STATES, Application, ApplicationEvent, ApplicationHandled,
+    ApplicationMaterial, ApplicationSnapshot, AppState, BusinessType, application_achievement, application_publication,
 )
 from app.models.archived_document import ArchivedDocument
 from app.models.attachment import Attachment
@@ -115,6 +114,7 @@ __all__ = [
     "FINAL_STATES",
     "Application",
     "ApplicationEvent",
+    "ApplicationHandled",
     "ApplicationMaterial",
     "AppState",
     "BusinessType",

@@ -1,6 +1,7 @@
 """The project's security manager: its user model, login and views (FAB_NOTES 7–10)."""
 from flask import abort, g, has_request_context, request
 from flask_appbuilder.baseviews import expose
+from flask_login import current_user
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
@@ -8,9 +9,11 @@ from flask_appbuilder.security.views import RoleModelView, UserGroupModelView, V
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import csrf, db
 from app.models import AppUser, LoginChannel, SessionEndReason
+from app.models.org import without_committee_settings
 from app.security.roles import role_label
 from app.services import audit, login, passwords, sessions
 from app.views.account import StaffUserAdminView
@@ -116,6 +119,31 @@ class ZhipingSecurityManager(SecurityManager):
         g.login_result = result  # read by LoginApi for its refusal message
         return result
 
+    def has_access(self, permission_name: str, view_name: str) -> bool:
+        """A signed-in user's answer comes from their grants, worked out once per request: a page asks about every
+        menu entry and button (thirty-odd questions), and FAB's own path through the user's roles costs more than
+        the page's queries. API keys, tokens and anonymous visitors keep FAB's rules."""
+        grants = self._signed_in_grants()
+        if grants is None:
+            return super().has_access(permission_name, view_name)
+        return (permission_name, view_name) in grants
+
+    def _signed_in_grants(self) -> frozenset[tuple[str, str]] | None:
+        """The (permission, view) pairs of the signed-in user's roles, or None when FAB's rules must answer."""
+        if not has_request_context() or self.builtin_roles or getattr(g, "_api_key_user", False):
+            return None
+        user = current_user._get_current_object()
+        cached = g.get("_user_grants")
+        if cached is not None and cached[0] is user:
+            return cached[1]
+        if not user.is_authenticated:
+            return None
+        if not user.is_active:
+            return frozenset()
+        role_ids = tuple(sorted({role.id for role in self.get_user_roles(user)}))
+        g._user_grants = (user, self._grants_of_roles(role_ids) if role_ids else frozenset())
+        return g._user_grants[1]
+
     def exist_permission_on_roles(self, view_name: str, permission_name: str, role_ids) -> bool:
         """FAB asks once per menu entry and button; answer from one query of the roles' grants per request."""
         if not has_request_context():
@@ -149,7 +177,11 @@ class ZhipingSecurityManager(SecurityManager):
             if not result.live:
                 g.setdefault(ENDED_KEY, result.reason or "invalid")
                 return None
-        return super().load_user(user_id)
+        # Every request loads its user; a committee's series and levels, which their orgs load by default, are read
+        # by few pages and would cost two queries on each.
+        user = db.session.scalar(select(AppUser).where(AppUser.id == user_id).options(
+            without_committee_settings(selectinload(AppUser.orgs))))
+        return user if user is not None and user.is_active else None
 
     def load_user_jwt(self, _jwt_header, jwt_data):
         """A bearer token (the JSON login's JWT) carries no session cookie: only the account must be active."""

@@ -328,7 +328,7 @@ class _Chunk:
     def __init__(self):
         self.rows = {name: [] for name in ("ab_user", "ab_user_role", "profile_basic", "profile_education",
                                            "profile_work", "ce_record", "application", "application_event",
-                                           "application_material", "certificate")}
+                                           "application_handled", "application_material", "certificate")}
 
 
 def _persons(sink, ids, province, role_ids, password, numbers, now, seed, counters) -> None:
@@ -343,6 +343,7 @@ def _persons(sink, ids, province, role_ids, password, numbers, now, seed, counte
                            ("profile_basic", BASIC_COLUMNS), ("profile_education", EDUCATION_COLUMNS),
                            ("profile_work", WORK_COLUMNS), ("ce_record", CE_COLUMNS),
                            ("application", APPLICATION_COLUMNS), ("application_event", EVENT_COLUMNS),
+                           ("application_handled", ("user_id", "application_id", "event_id")),
                            ("application_material", ("id", "application_id", "name", "copies")),
                            ("certificate", CERTIFICATE_COLUMNS)):
         sink.write(table, columns, chunk.rows[table])
@@ -454,14 +455,17 @@ def _application(chunk, ids, province, user_id, name, unit_id, series, ladder_of
     actor_org = {"applicant": None, "unit": unit_id, "supervisor": supervisor, "committee": committee,
                  "authority": province.authority_id, None: None}
     state, submitted_at, entered = "draft", None, created
+    handled: dict[int, int] = {}  # reviewer -> their last event on this application (已办)
     for event, actor, to_state in steps:
         if submitted_at is None and event == "submit":
             submitted_at = moment
         org = actor_org[actor]
+        event_id = ids.take("application_event")
+        actor_id = user_id if actor == "applicant" else province.reviewer_of.get(org) if org else None
         rows["application_event"].append((
-            ids.take("application_event"), application_id, moment, event,
-            user_id if actor == "applicant" else province.reviewer_of.get(org) if org else None,
-            ACTOR_ROLE[actor], org, state, to_state, "{}"))
+            event_id, application_id, moment, event, actor_id, ACTOR_ROLE[actor], org, state, to_state, "{}"))
+        if actor_id is not None and actor != "applicant":
+            handled[actor_id] = event_id
         state, entered = to_state, moment
         low, high = STAY_DAYS.get(to_state, (1, 5))
         moment = min(moment + dt.timedelta(days=rng.randint(low, high), hours=rng.randint(0, 6)),
@@ -483,6 +487,7 @@ def _application(chunk, ids, province, user_id, name, unit_id, series, ladder_of
         title.code if title else None, title_level, False, json.dumps(form, ensure_ascii=False), publicity_until,
         submitted_at, entered, finished, len(steps) + 1, created, entered))
     rows["application_material"].append((ids.take("application_material"), application_id, "申报材料", 1))
+    rows["application_handled"].extend((reviewer, application_id, event_id) for reviewer, event_id in handled.items())
     if state == "completed" and business in TITLED:
         kind = CERTIFICATE_KIND[business]
         prefix = f"{entered.year}{kind}"

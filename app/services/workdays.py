@@ -6,26 +6,37 @@ package does not know yet fall back to Monday–Friday.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from flask import current_app, has_app_context
 
 
-def _extra_holidays() -> set[dt.date]:
+def _extra_holidays() -> frozenset[dt.date]:
     if not has_app_context():
-        return set()
-    return {dt.date.fromisoformat(day) for day in current_app.config.get("EXTRA_HOLIDAYS", ())}
+        return frozenset()
+    return _parsed(tuple(current_app.config.get("EXTRA_HOLIDAYS", ())))
 
 
-def is_workday(day: dt.date) -> bool:
-    """Whether people work on `day`."""
-    if day in _extra_holidays():
-        return False
+@lru_cache(maxsize=8)
+def _parsed(days: tuple[str, ...]) -> frozenset[dt.date]:
+    return frozenset(dt.date.fromisoformat(day) for day in days)
+
+
+@lru_cache(maxsize=8192)
+def _national_workday(day: dt.date) -> bool:
+    """The official calendar's answer, remembered: an inbox asks it for each day of each row's due date, and the
+    calendar package checks its whole table of years on every question."""
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
         return day.weekday() < 5
+
+
+def is_workday(day: dt.date) -> bool:
+    """Whether people work on `day`."""
+    return day not in _extra_holidays() and _national_workday(day)
 
 
 def add_workdays(start: dt.date, days: int) -> dt.date:

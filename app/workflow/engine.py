@@ -21,6 +21,7 @@ from app.models.mixins import utcnow
 from app.scope.resolve import Scope, resolve_scope
 from app.security import roles as r
 from app.services import audit, workdays
+from app.workflow import handled  # noqa: F401  (keeps 已办's index with every event)
 from app.workflow.forms import sections_of
 
 

@@ -68,3 +68,29 @@ def test_errors_are_chinese_pages(app, browser_factory):
     assert response.status_code == 404 and "不存在" in response.get_data(as_text=True)
     response = unit.get("/admin/orgs/list/")
     assert response.status_code == 403 and "权限" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("username", ["demo_admin", "demo_authority", "demo_unit", "demo_applicant", None])
+def test_permission_answers_are_fabs_own_for_every_grant(app, username):
+    """The per-request grants behind has_access (app/security/manager.py) answer every (permission, view) pair
+    exactly as FAB's own path through the user's roles does, for staff, applicants and anonymous visitors."""
+    from flask_appbuilder.security.manager import BaseSecurityManager
+    from flask import g
+    from flask_login import current_user, login_user
+    from sqlalchemy import select
+
+    from app.extensions import db
+
+    security = app.appbuilder.sm
+    with app.test_request_context("/"):
+        if username:
+            login_user(f.user(username))
+        g.user = current_user  # as FAB's before_request sets it
+        pairs = db.session.execute(
+            select(security.permission_model.name, security.viewmenu_model.name)
+            .select_from(security.permissionview_model).join(security.permission_model)
+            .join(security.viewmenu_model)).all()
+        answers = [security.has_access(permission, view) for permission, view in pairs]
+        assert answers == [BaseSecurityManager.has_access(security, permission, view) for permission, view in pairs]
+        assert (any(answers) if username else not any(answers)) and len(pairs) > 100
+        assert not all(answers) or username == "demo_admin"
