@@ -144,6 +144,13 @@ CERTIFICATE_NUMBER_PATTERN = env_str("CERTIFICATE_NUMBER_PATTERN", "粤职{year}
 # 继续教育证书号 of a 培训年度: its own counter and pattern ({kind} is "JX").
 CE_CERTIFICATE_NUMBER_PATTERN = env_str("CE_CERTIFICATE_NUMBER_PATTERN", "粤继教{year}{seq:07d}")
 
+# Dashboard figures (app/workflow/stats_cache.py): one taking at least this many milliseconds to compute is kept and
+# shown with "数据截至" until the tick computes it again, every STATS_REFRESH_MINUTES; kept figures nobody looked at
+# for STATS_KEEP_DAYS are dropped. "off" computes every figure on every view.
+STATS_KEEP_AFTER_MS = None if env_str("STATS_KEEP_AFTER_MS") == "off" else env_int("STATS_KEEP_AFTER_MS", 100)
+STATS_REFRESH_MINUTES = env_int("STATS_REFRESH_MINUTES", 30)
+STATS_KEEP_DAYS = env_int("STATS_KEEP_DAYS", 7)
+
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "Demo@2026zp")
 
 # ----- accounts (registration, login, recovery) -----

@@ -123,13 +123,13 @@ def workflow_group() -> None:
 @workflow_group.command("tick")
 @with_appcontext
 def workflow_tick() -> None:
-    """Apply due time-driven transitions (公示 ended, correction deadline passed), add the deadline reminders and
-    send the queued e-mails; safe to repeat and to run in several processes at once."""
+    """Apply due time-driven transitions (公示 ended, correction deadline passed), add the deadline reminders,
+    send the queued e-mails and renew the kept dashboard figures; safe to repeat and in several processes at once."""
     from app.workflow import tick
 
     result = tick.scheduled()
     click.echo(f"workflow tick: {result.transitions} transitions applied, {result.reminders} reminders, "
-               f"e-mails: {result.delivery}")
+               f"e-mails: {result.delivery}, dashboard figures computed again: {result.statistics}")
     for job in result.skipped:
         click.echo(f"workflow tick: skipped {job}: another process is running it")
 

@@ -48,6 +48,8 @@ def test_config(uri: str, tmp: Path) -> dict:
         "UPLOAD_FOLDER": str(tmp / "uploads"),
         "DEMO_PASSWORD": DEMO_PASSWORD,
         "DICTIONARY_CACHE_SECONDS": 0,
+        # Dashboard figures are live, whatever the machine's speed; tests/functional/test_stats_cache.py keeps them.
+        "STATS_KEEP_AFTER_MS": None,
         # The general suite signs in without a captcha; the captcha tests switch it on.
         "CAPTCHA_ENABLED": False,
         # Nothing listens there: a test that delivers the mail queue by accident fails to send, never reaches a

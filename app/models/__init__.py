@@ -17,6 +17,7 @@ from app.models.message import (
     MAIL_STATUS_LABELS, MESSAGE_KIND_LABELS, MailStatus, Message, MessageKind, OutboundMail,
 )
 from app.models.objection import OBJECTION_STATUS_LABELS, Objection, ObjectionStatus
+from app.models.stats_snapshot import StatsSnapshot
 from app.models.review_meeting import (
     VOTE_CHOICE_LABELS, MeetingRecusal, MeetingVote, ReviewBatch, VoteChoice, batch_attendee,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "VOTE_CHOICE_LABELS",
     "MeetingVote",
     "ReviewBatch",
+    "StatsSnapshot",
     "VoteChoice",
     "batch_attendee",
     "CERTIFICATE_STATUS_LABELS",

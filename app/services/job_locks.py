@@ -24,6 +24,7 @@ JOBS = {
     "transitions": 1,
     "reminders": 2,
     "mail": 3,
+    "statistics": 4,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -19,7 +19,7 @@ from app.services.excel_export import Column
 from app.models.mixins import utcnow
 from app.services.workdays import local_time
 from app.views.export import request_filters_record
-from app.workflow import stats
+from app.workflow import stats, stats_cache
 
 
 @dataclass
@@ -189,9 +189,12 @@ class DashboardView(BaseView):
         figures = [build(scope, filters) for build in FIGURES.values()]
         if not units:
             figures = [figure for figure in figures if figure.key != "ce"]
+        as_of = stats_cache.as_of()
         return self.render_template(
             "dashboard/index.html", title=_("Statistics"), figures=figures, filters=shown, units=units,
             years=stats.years_offered(), types=BUSINESS_TYPE_LABELS, scope_name=scope_name(),
+            as_of=local_time(as_of).strftime("%Y-%m-%d %H:%M") if as_of else None,
+            refresh_minutes=current_app.config.get("STATS_REFRESH_MINUTES", 30),
         )
 
     @expose("/export/<key>")
@@ -209,6 +212,9 @@ class DashboardView(BaseView):
         conditions = [f"{_('Scope')}：{scope_name()}"] + [f"{name}：{value}" for name, value in (
             (_("Year"), shown["year"]), (_("Business type"), shown["type"] and str(BUSINESS_TYPE_LABELS[
                 BusinessType(shown["type"])])), (_("Unit"), dict(units).get(shown["unit"], ""))) if value]
+        as_of = stats_cache.as_of()
+        if as_of:  # a kept figure: the export's log says when it was computed, as the page does
+            conditions.append(_("Figures as of: %(time)s", time=local_time(as_of).strftime("%Y-%m-%d %H:%M")))
         try:
             return excel_export.export(title=figure.title, list_name=f"Dashboard.{key}", columns=columns,
                                        rows=figure.rows, filters=request_filters_record(), actor=g.user,

@@ -12,6 +12,9 @@ local midnights turned into the stored UTC times, so the queries compare plain t
   application's rows in id order, which is the order they were written) is the time spent in the state the row
   entered; averaged per state. Stays still running and time in 草稿 are not counted.
 - CE compliance: `ce_reports.report` per year (persons of the units in reach, 达标 computed in SQL), grouped by unit.
+
+Each figure is `kept` (app/workflow/stats_cache.py): one that took long is shown from its last computation, which
+the tick renews, and the page says when that was.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from app.scope.policy import clause_for
 from app.scope.resolve import Scope
 from app.security import roles as r
 from app.workflow import ce_reports
+from app.workflow.stats_cache import kept
 
 YEARS_SHOWN = 10        # the years a dashboard offers and groups by (this year and the nine before)
 CE_YEARS = 3            # CE compliance: the last three full 培训年度 when no year is chosen
@@ -116,20 +120,24 @@ def _grouped(column, scope: Scope, filters: Filters) -> list[tuple]:
         select(column, func.count()).where(base_clause(scope, filters)).group_by(column).order_by(column))]
 
 
+@kept("state")
 def by_state(scope: Scope, filters: Filters) -> list[tuple[AppState, int]]:
     """(state, applications) in the base set."""
     return _grouped(Application.state, scope, filters)
 
 
+@kept("type")
 def by_business_type(scope: Scope, filters: Filters) -> list[tuple[BusinessType, int]]:
     return _grouped(Application.business_type, scope, filters)
 
 
+@kept("series")
 def by_series(scope: Scope, filters: Filters) -> list[tuple[str | None, int]]:
     """(series code or None, applications): the businesses without a series count under None."""
     return _grouped(Application.series, scope, filters)
 
 
+@kept("level")
 def by_level(scope: Scope, filters: Filters) -> list[tuple[str | None, int]]:
     return _grouped(Application.level, scope, filters)
 
@@ -151,6 +159,7 @@ class PassRate:
         return self.passed / self.decided if self.decided else None
 
 
+@kept("pass_rate", PassRate)
 def pass_rates(scope: Scope, filters: Filters) -> list[PassRate]:
     """Passed and not passed per committee and year of the result (evaluations with a committee result)."""
     years = [filters.year] if filters.year else years_offered()
@@ -181,6 +190,7 @@ class StageDays:
     average_days: float
 
 
+@kept("stage_days", StageDays)
 def days_per_stage(scope: Scope, filters: Filters) -> list[StageDays]:
     """Average days spent in each state, from the history of the applications in the base set."""
     left_at = func.lead(ApplicationEvent.at).over(partition_by=ApplicationEvent.application_id,
@@ -208,6 +218,7 @@ class OpenItem:
     entered_at: dt.datetime | None
 
 
+@kept("slowest", OpenItem)
 def slowest_open(scope: Scope, filters: Filters, limit: int = SLOWEST) -> list[OpenItem]:
     """The open applications (neither final nor draft) longest in their current state, oldest first."""
     rows = db.session.execute(
@@ -253,6 +264,7 @@ def ce_years(filters: Filters) -> list[int]:
     return list(range(last - CE_YEARS + 1, last + 1))
 
 
+@kept("ce", UnitCompliance)
 def ce_compliance(scope: Scope, filters: Filters) -> list[UnitCompliance]:
     """Persons and 达标 persons per unit and 培训年度, one grouped query per year."""
     reach = people_scope(scope)

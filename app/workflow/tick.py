@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import AppState, Application
 from app.models.mixins import utcnow
 from app.services import job_locks, notifications, workdays
-from app.workflow import engine, notify
+from app.workflow import engine, notify, stats_cache
 
 # States a system transition may leave, with the date column that makes it due.
 _DUE = (
@@ -88,11 +88,13 @@ class TickResult:
     transitions: int = 0
     reminders: int = 0
     delivery: notifications.Delivery = field(default_factory=notifications.Delivery)
+    statistics: int = 0  # kept dashboard figures computed again
     skipped: list[str] = field(default_factory=list)
 
 
 def scheduled(today: dt.date | None = None) -> TickResult:
-    """The scheduled run: due transitions, then deadline reminders, then the e-mails they and others queued.
+    """The scheduled run: due transitions, then deadline reminders, then the e-mails they and others queued, then
+    the kept dashboard figures that are due.
 
     Each job is skipped (and named in `skipped`) when another process is running it right now."""
     result = TickResult()
@@ -111,4 +113,9 @@ def scheduled(today: dt.date | None = None) -> TickResult:
             result.delivery = notifications.deliver()
         else:
             result.skipped.append("mail")
+    with job_locks.exclusive("statistics") as mine:
+        if mine:
+            result.statistics = stats_cache.refresh()
+        else:
+            result.skipped.append("statistics")
     return result
