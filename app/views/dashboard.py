@@ -126,7 +126,9 @@ def ce_compliance(scope, filters) -> Figure:
         title=title, empty_text=_("No data"), good_label=_("Requirement met"), bad_label=_("Requirement not met"))
     return Figure("ce", title, [_("Unit"), _("Training year"), _("Persons"), _("Requirement met"),
                                 _("Compliance rate (%)")], rows, chart,
-                  _("Persons whose personnel management unit is in reach, by their recognised hours of the year."))
+                  _("Persons whose personnel management unit is in reach, by their recognised hours of the year. "
+                    "With more than %(n)d units, they are added up under the organisations directly below yours.",
+                    n=stats.CE_UNITS_SHOWN))
 
 
 FIGURES: dict[str, Callable] = {
@@ -135,10 +137,17 @@ FIGURES: dict[str, Callable] = {
 }
 
 
-def read_filters(scope) -> tuple[stats.Filters, list[tuple[int, str]], dict]:
-    """The dashboard's filters from the request; a value that is not a valid choice is ignored with a warning."""
+# Up to this many units are offered as a drop-down; a wider reach (a province's twenty thousand) types the name.
+UNIT_CHOICES = 200
+
+
+def read_filters(scope) -> tuple[stats.Filters, list[tuple[int, str]] | None, dict]:
+    """The dashboard's filters from the request; a value that is not a valid choice is ignored with a warning.
+
+    The unit choices come back too: the units in reach, or None when there are too many to list (the page then
+    asks for the unit's name)."""
     problems = []
-    units = stats.units_in_reach(scope)
+    units = stats.units_in_reach(scope) if stats.unit_count(scope) <= UNIT_CHOICES else None
     year = None
     raw_year = (request.args.get("year") or "").strip()
     if raw_year:
@@ -153,17 +162,36 @@ def read_filters(scope) -> tuple[stats.Filters, list[tuple[int, str]], dict]:
             kind = BusinessType(raw_type)
         except ValueError:
             problems.append(_("%(field)s: not a valid choice; this condition was ignored.", field=_("Business type")))
-    unit_id = None
-    raw_unit = (request.args.get("unit") or "").strip()
-    if raw_unit:
-        if raw_unit.isdigit() and int(raw_unit) in {uid for uid, _name in units}:
-            unit_id = int(raw_unit)
-        else:
-            problems.append(_("%(field)s: not a valid choice; this condition was ignored.", field=_("Unit")))
+    unit_id, unit_name = _chosen_unit(scope, problems)
     for message in problems:
         flash(message, "warning")
-    shown = {"year": year or "", "type": kind.value if kind else "", "unit": unit_id or ""}
+    shown = {"year": year or "", "type": kind.value if kind else "", "unit": unit_id or "", "unit_name": unit_name}
     return stats.Filters(year, kind, unit_id), units, shown
+
+
+def _chosen_unit(scope, problems: list) -> tuple[int | None, str]:
+    """The unit asked for, by id (the drop-down, links) or by name (typed), if it is in reach."""
+    raw_unit = (request.args.get("unit") or "").strip()
+    if raw_unit:
+        name = stats.unit_name(scope, int(raw_unit)) if raw_unit.isdigit() else None
+        if name is not None:
+            return int(raw_unit), name
+        problems.append(_("%(field)s: not a valid choice; this condition was ignored.", field=_("Unit")))
+        return None, ""
+    typed = (request.args.get("unit_name") or "").strip()[:200]
+    if not typed:
+        return None, ""
+    found = stats.units_named(scope, typed)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        problems.append(_("%(field)s: several units' names contain 「%(text)s」 (%(names)s …); type more of the "
+                          "name. This condition was ignored.", field=_("Unit"), text=typed,
+                          names="、".join(name for _id, name in found)))
+    else:
+        problems.append(_("%(field)s: no unit in your reach is called 「%(text)s」; this condition was ignored.",
+                          field=_("Unit"), text=typed))
+    return None, typed
 
 
 def scope_name() -> str:
@@ -187,7 +215,7 @@ class DashboardView(BaseView):
         scope = current_scope()
         filters, units, shown = read_filters(scope)
         figures = [build(scope, filters) for build in FIGURES.values()]
-        if not units:
+        if units == []:  # no unit in reach: no persons for the CE figure
             figures = [figure for figure in figures if figure.key != "ce"]
         as_of = stats_cache.as_of()
         return self.render_template(
@@ -211,7 +239,7 @@ class DashboardView(BaseView):
                    for index, header in enumerate(figure.headers)]
         conditions = [f"{_('Scope')}：{scope_name()}"] + [f"{name}：{value}" for name, value in (
             (_("Year"), shown["year"]), (_("Business type"), shown["type"] and str(BUSINESS_TYPE_LABELS[
-                BusinessType(shown["type"])])), (_("Unit"), dict(units).get(shown["unit"], ""))) if value]
+                BusinessType(shown["type"])])), (_("Unit"), shown["unit"] and shown["unit_name"])) if value]
         as_of = stats_cache.as_of()
         if as_of:  # a kept figure: the export's log says when it was computed, as the page does
             conditions.append(_("Figures as of: %(time)s", time=local_time(as_of).strftime("%Y-%m-%d %H:%M")))

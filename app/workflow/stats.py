@@ -29,8 +29,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from app.extensions import db
-from app.models import FINAL_STATES, AppState, Application, ApplicationEvent, AppUser, BusinessType, Org
-from app.scope.policy import clause_for
+from app.models import FINAL_STATES, AppState, Application, ApplicationEvent, AppUser, BusinessType, Org, OrgKind
+from app.scope.policy import clause_for, org_clause
 from app.scope.resolve import Scope
 from app.security import roles as r
 from app.workflow import ce_reports
@@ -38,6 +38,7 @@ from app.workflow.stats_cache import kept
 
 YEARS_SHOWN = 10        # the years a dashboard offers and groups by (this year and the nine before)
 CE_YEARS = 3            # CE compliance: the last three full 培训年度 when no year is chosen
+CE_UNITS_SHOWN = 50     # CE compliance lists at most this many units one by one (see ce_compliance)
 SLOWEST = 10
 
 
@@ -243,6 +244,30 @@ def units_in_reach(scope: Scope) -> list[tuple[int, str]]:
     return ce_reports.units_in_scope(people_scope(scope))
 
 
+def _units(scope: Scope):
+    return select(Org.id, Org.name).where(Org.kind == OrgKind.unit, org_clause(people_scope(scope)))
+
+
+def unit_count(scope: Scope) -> int:
+    """How many units the scope reaches."""
+    return db.session.scalar(select(func.count()).select_from(_units(scope).subquery())) or 0
+
+
+def unit_name(scope: Scope, unit_id: int) -> str | None:
+    """The name of a unit in reach; None for any other org."""
+    return db.session.scalar(_units(scope).with_only_columns(Org.name).where(Org.id == unit_id))
+
+
+def units_named(scope: Scope, text: str, limit: int = 5) -> list[tuple[int, str]]:
+    """Units in reach called `text`, else (at most `limit`) whose name contains it, by name."""
+    text = text.strip()
+    exact = db.session.execute(_units(scope).where(Org.name == text)).all()
+    if exact:
+        return [tuple(row) for row in exact]
+    return [tuple(row) for row in db.session.execute(
+        _units(scope).where(Org.name.contains(text, autoescape=True)).order_by(Org.name).limit(limit))]
+
+
 @dataclass(frozen=True)
 class UnitCompliance:
     unit_id: int
@@ -266,7 +291,9 @@ def ce_years(filters: Filters) -> list[int]:
 
 @kept("ce", UnitCompliance)
 def ce_compliance(scope: Scope, filters: Filters) -> list[UnitCompliance]:
-    """Persons and 达标 persons per unit and 培训年度, one grouped query per year."""
+    """Persons and 达标 persons per unit and 培训年度, one grouped query per year; with more than CE_UNITS_SHOWN
+    units (and no unit chosen), added up under the orgs directly below the reach's roots instead (a province's
+    cities and departments, not its twenty thousand units)."""
     reach = people_scope(scope)
     if not reach.reaches_orgs:
         return []
@@ -278,4 +305,28 @@ def ce_compliance(scope: Scope, filters: Filters) -> list[UnitCompliance]:
                 select(rows.c.unit_id, rows.c.unit_name, func.count(), func.coalesce(func.sum(rows.c.compliant), 0))
                 .group_by(rows.c.unit_id, rows.c.unit_name)):
             found.append(UnitCompliance(unit_id, unit, year, people, int(compliant)))
+    if len({row.unit_id for row in found}) > CE_UNITS_SHOWN:
+        found = _under_the_roots(reach, found)
     return sorted(found, key=lambda row: (row.unit, row.year))
+
+
+def _under_the_roots(reach: Scope, rows: list[UnitCompliance]) -> list[UnitCompliance]:
+    """The rows added up per org directly below the root of the reach's tree that holds each unit."""
+    roots = [[part for part in path.strip("/").split("/") if part] for path in reach.subtree_paths]
+    if reach.everything or not roots:
+        roots = [[]]
+    group_of = {}
+    for unit_id, path in db.session.execute(select(Org.id, Org.path).where(
+            Org.kind == OrgKind.unit, org_clause(reach))):
+        parts = [part for part in path.strip("/").split("/") if part]
+        root = max((root for root in roots if parts[:len(root)] == root), key=len, default=[])
+        group_of[unit_id] = int(parts[len(root)]) if len(parts) > len(root) else unit_id
+    names = dict(db.session.execute(select(Org.id, Org.name).where(Org.id.in_(set(group_of.values())))).all())
+    totals: dict[tuple[int, int], list[int]] = {}
+    for row in rows:
+        group = group_of.get(row.unit_id, row.unit_id)
+        counted = totals.setdefault((group, row.year), [0, 0])
+        counted[0] += row.people
+        counted[1] += row.compliant
+    return [UnitCompliance(group, names.get(group, ""), year, people, compliant)
+            for (group, year), (people, compliant) in totals.items()]

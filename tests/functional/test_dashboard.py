@@ -280,3 +280,52 @@ def test_average_days_on_a_hand_made_timeline(app):
         assert found[AppState.unit_review].average_days == pytest.approx(2.5)
         assert found[AppState.supervisor_review].average_days == pytest.approx(10.0)
         assert AppState.unit_publicity not in found and AppState.authority_confirm not in found
+
+
+def test_a_wide_reach_adds_ce_up_under_the_orgs_below_it(history_app, browser_factory, monkeypatch):
+    """Over more than CE_UNITS_SHOWN units the CE figure lists the orgs directly below the authority (its
+    supervising departments and city bureaus), each the sum of its units' persons and 达标 persons."""
+    browser = browser_factory(history_app, "demo_authority")
+    per_unit = figure_rows(browser.get("/dashboard/").get_data(as_text=True), "ce")
+    monkeypatch.setattr(stats, "CE_UNITS_SHOWN", 1)
+    grouped = figure_rows(browser.get("/dashboard/").get_data(as_text=True), "ce")
+    with history_app.app_context():
+        below = {org.name: org for org in (f.org(f.SUPERVISOR_1), f.org(f.SUPERVISOR_2))}
+        group_of = {}
+        for name, *_rest in per_unit:
+            unit = f.org(name)
+            group_of[name] = next(group for group, org in below.items() if unit.path.startswith(org.path))
+    expected: dict[tuple[str, str], list[int]] = {}
+    for name, year, people, met, *_rest in per_unit:
+        counted = expected.setdefault((group_of[name], year), [0, 0])
+        counted[0] += int(people)
+        counted[1] += int(met)
+    assert len(per_unit) > len(grouped) > 0
+    assert {(row[0], row[1]): [int(row[2]), int(row[3])] for row in grouped} == expected
+    assert f.UNIT_A not in str(grouped)
+
+
+def test_a_wide_reach_types_the_units_name(history_app, browser_factory, monkeypatch):
+    """Too many units for a drop-down: the unit is typed by name; an exact or single match narrows every figure,
+    several or none are named in a warning and ignored."""
+    from app.views import dashboard
+
+    monkeypatch.setattr(dashboard, "UNIT_CHOICES", 1)
+    browser = browser_factory(history_app, "demo_authority")
+    page = browser.get("/dashboard/").get_data(as_text=True)
+    assert 'name="unit_name"' in page and 'name="unit"' not in page
+    with history_app.app_context():
+        unit_c = f.org(f.UNIT_C).id
+    by_id = figure_rows(browser.get(f"/dashboard/?unit={unit_c}").get_data(as_text=True), "state")
+    for typed in (f.UNIT_C, "数智科技"):
+        narrowed = browser.get(f"/dashboard/?unit_name={typed}").get_data(as_text=True)
+        assert figure_rows(narrowed, "state") == by_id and "选项无效" not in narrowed and "未生效" not in narrowed
+        assert f'value="{f.UNIT_C}"' in narrowed
+    everything = figure_rows(browser.get("/dashboard/").get_data(as_text=True), "state")
+    several = browser.get("/dashboard/?unit_name=广东").get_data(as_text=True)
+    assert "有多个单位名称包含「广东」" in several and figure_rows(several, "state") == everything
+    none = browser.get("/dashboard/?unit_name=不存在的单位").get_data(as_text=True)
+    assert "没有名为「不存在的单位」的单位" in none and figure_rows(none, "state") == everything
+    # A unit outside the authority's own province tree is never matched (demo_unit sees only unit A).
+    unit_browser = browser_factory(history_app, "demo_unit")
+    assert "没有名为" in unit_browser.get(f"/dashboard/?unit_name={f.UNIT_C}").get_data(as_text=True)
