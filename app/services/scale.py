@@ -416,11 +416,21 @@ def _person(chunk, ids, province, applicant_role, password, number, rng, now, to
                 reviewed if done else None, reviewed, reviewed, 1))
     if rng.random() < 0.27:
         applications = 1 if rng.random() < 0.85 else 2
-        types = rng.sample([name for name, _weight in BUSINESS_WEIGHTS], applications)
+        types = _distinct_weighted(rng, BUSINESS_WEIGHTS, applications)
         for index, business in enumerate(types):
             outcome = _weighted(rng, OUTCOME_WEIGHTS)
             _application(chunk, ids, province, user_id, f"{surname}{given}", unit_id, series, ladder_of, level,
                          business, outcome, rng, now, today, counters)
+
+
+def _distinct_weighted(rng, pairs, count: int) -> list[str]:
+    """`count` different names, each drawn by weight from those not drawn yet."""
+    left, drawn = list(pairs), []
+    for _draw in range(count):
+        name = _weighted(rng, left)
+        drawn.append(name)
+        left = [pair for pair in left if pair[0] != name]
+    return drawn
 
 
 def _weighted(rng, pairs):

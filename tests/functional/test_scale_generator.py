@@ -41,6 +41,8 @@ def test_generates_persons_profiles_ce_and_applications_in_proportion(app):
         assert 0.2 * PERSONS <= len(applications) <= 0.45 * PERSONS
         kinds = collections.Counter(application.business_type.value for application in applications)
         assert len(kinds) == 6, kinds
+        # In the generator's proportions (BUSINESS_WEIGHTS): 评审 the most common, near half.
+        assert kinds["evaluation"] == max(kinds.values()) and kinds["evaluation"] > 0.3 * len(applications), kinds
         states = collections.Counter(application.state for application in applications)
         assert states[AppState.completed] and states[AppState.unit_review] and states[AppState.returned]
         # Every generated row loads through the ORM: each enum and JSON column holds what the models expect.
