@@ -7,8 +7,8 @@ is requested through the app (Flask's test client: routing, security, templates;
 uses it most: the applicant with applications, the busiest unit's reviewer, its supervisor, the authority.
 While one request runs, every SQL statement it sends is recorded; the same statements with the same parameters
 are then replayed on a plain DBAPI connection, so "SQL" is the database's share and the ratio is the app's cost
-over it. Transitions are real: `approve` of distinct applications in the busiest unit's 待办, `withdraw` then
-`submit` of an applicant's application, through the same POST routes as the buttons.
+over it. Transitions are real: `approve` of distinct applications in the busiest unit's 待办, and `submit` of
+applications their applicants first withdrew, through the same POST routes as the buttons.
 """
 from __future__ import annotations
 
@@ -65,6 +65,16 @@ def replay(raw, statements, transactional: bool) -> float:
     elapsed = (time.perf_counter() - started) * 1000
     raw.rollback() if transactional else raw.commit()
     return elapsed
+
+
+def replayed(app, statements, runs: int) -> list[float]:
+    """Milliseconds of each of `runs` replays of a transition's statements, each rolled back."""
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            return [replay(raw, statements, transactional=True) for _run in range(runs)]
+        finally:
+            raw.close()
 
 
 def signed_in(app, username: str):
@@ -181,12 +191,41 @@ def measure_approve(app, recorder, client, who, repeat) -> tuple[list[float], li
                                         "AND id BETWEEN :a AND :b"),
                                    {"u": int(who["unit_id"]), "a": waiting[0][0], "b": waiting[-1][0]}).scalar()
         assert moved >= len(waiting), "not every approve moved its application"
-        raw = db.engine.raw_connection()
-        try:
-            sql_ms = [replay(raw, statements, transactional=True) for _run in range(len(app_ms))]
-        finally:
-            raw.close()
-    return app_ms, sql_ms, len(statements)
+    return app_ms, replayed(app, statements, len(app_ms)), len(statements)
+
+
+def measure_submit(app, recorder, repeat) -> tuple[list[float], list[float], int]:
+    """`submit` by applicants: each withdraws an application waiting, unopened, at its unit (as the button does)
+    and submits it again; the submit, with all its checks, is timed."""
+    with app.app_context():
+        waiting = db.session.execute(text(
+            "SELECT a.id, u.username FROM application a JOIN ab_user u ON u.id = a.user_id WHERE a.state = "
+            "'unit_review' AND a.opened_at IS NULL AND u.username LIKE 'sp%' ORDER BY a.id DESC LIMIT :n"),
+            {"n": repeat + 1}).all()
+    app_ms, statements = [], []
+    for index, (pk, username) in enumerate(waiting):
+        client = signed_in(app, username)
+        token = csrf(client, f"/applications/{pk}")
+        for event in ("withdraw", "submit"):
+            with app.app_context():
+                version = db.session.execute(text("SELECT version FROM application WHERE id = :i"),
+                                             {"i": pk}).scalar()
+            timed = event == "submit"
+            recorder.statements, recorder.on = [], timed and index == 0
+            started = time.perf_counter()
+            response = client.post(f"/applications/{pk}/act",
+                                   data={"event": event, "version": version, "csrf_token": token})
+            elapsed = (time.perf_counter() - started) * 1000
+            recorder.on = False
+            assert response.status_code in (302, 303)
+        with app.app_context():
+            state = db.session.execute(text("SELECT state FROM application WHERE id = :i"), {"i": pk}).scalar()
+        assert state == "unit_review", f"the submit of application {pk} was refused (state {state})"
+        if index == 0:
+            statements = list(recorder.statements)
+            continue  # the first one also warms the caches
+        app_ms.append(elapsed)
+    return app_ms, replayed(app, statements, len(app_ms)), len(statements)
 
 
 HEADER = (f"{'what':<36} {'p50 ms':>8} {'p95 ms':>8} {'SQL p50':>8} {'SQL p95':>8} {'ratio':>6} {'stmts':>5} "
@@ -228,6 +267,8 @@ def main() -> None:
         report_row(name, app_ms, sql_ms, statements, TARGETS[kind])
     app_ms, sql_ms, statements = measure_approve(app, recorder, clients["unit"], who, args.repeat)
     report_row("transition: unit approve", app_ms, sql_ms, statements, TARGETS["transition"])
+    app_ms, sql_ms, statements = measure_submit(app, recorder, min(args.repeat, 20))
+    report_row("transition: applicant submit", app_ms, sql_ms, statements, TARGETS["transition"])
 
 
 if __name__ == "__main__":
