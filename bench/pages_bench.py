@@ -196,22 +196,22 @@ def measure_approve(app, recorder, client, who, repeat) -> tuple[list[float], li
 
 def measure_submit(app, recorder, repeat) -> tuple[list[float], list[float], int]:
     """`submit` by applicants: each withdraws an application waiting, unopened, at its unit (as the button does)
-    and submits it again; the submit, with all its checks, is timed."""
+    and submits it again; the submit, with all its checks, is timed. One the checks refuse stays a draft and is
+    no sample."""
     with app.app_context():
         waiting = db.session.execute(text(
             "SELECT a.id, u.username FROM application a JOIN ab_user u ON u.id = a.user_id WHERE a.state = "
-            "'unit_review' AND a.opened_at IS NULL AND u.username LIKE 'sp%' ORDER BY a.id DESC LIMIT :n"),
+            "'unit_review' AND a.opened_at IS NULL ORDER BY a.id DESC LIMIT :n"),
             {"n": repeat + 1}).all()
-    app_ms, statements = [], []
-    for index, (pk, username) in enumerate(waiting):
+    app_ms, statements, refused = [], [], 0
+    for pk, username in waiting:
         client = signed_in(app, username)
         token = csrf(client, f"/applications/{pk}")
         for event in ("withdraw", "submit"):
             with app.app_context():
                 version = db.session.execute(text("SELECT version FROM application WHERE id = :i"),
                                              {"i": pk}).scalar()
-            timed = event == "submit"
-            recorder.statements, recorder.on = [], timed and index == 0
+            recorder.statements, recorder.on = [], event == "submit" and not statements
             started = time.perf_counter()
             response = client.post(f"/applications/{pk}/act",
                                    data={"event": event, "version": version, "csrf_token": token})
@@ -220,11 +220,16 @@ def measure_submit(app, recorder, repeat) -> tuple[list[float], list[float], int
             assert response.status_code in (302, 303)
         with app.app_context():
             state = db.session.execute(text("SELECT state FROM application WHERE id = :i"), {"i": pk}).scalar()
-        assert state == "unit_review", f"the submit of application {pk} was refused (state {state})"
-        if index == 0:
+        if state != "unit_review":
+            refused += 1  # the submit checks refused it (an incomplete generated profile or form): not a sample
+            continue
+        if not statements:
             statements = list(recorder.statements)
             continue  # the first one also warms the caches
         app_ms.append(elapsed)
+    if refused:
+        print(f"  submit: {refused} of {len(waiting)} withdrawn applications were refused by the submit checks "
+              f"and stay drafts", flush=True)
     return app_ms, replayed(app, statements, len(app_ms)), len(statements)
 
 
@@ -268,7 +273,8 @@ def main() -> None:
     app_ms, sql_ms, statements = measure_approve(app, recorder, clients["unit"], who, args.repeat)
     report_row("transition: unit approve", app_ms, sql_ms, statements, TARGETS["transition"])
     app_ms, sql_ms, statements = measure_submit(app, recorder, min(args.repeat, 20))
-    report_row("transition: applicant submit", app_ms, sql_ms, statements, TARGETS["transition"])
+    if app_ms:
+        report_row("transition: applicant submit", app_ms, sql_ms, statements, TARGETS["transition"])
 
 
 if __name__ == "__main__":
