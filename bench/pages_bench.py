@@ -207,14 +207,14 @@ def measure_submit(app, recorder, repeat) -> tuple[list[float], list[float], int
     for pk, username in waiting:
         client = signed_in(app, username)
         token = csrf(client, f"/applications/{pk}")
-        for event in ("withdraw", "submit"):
+        for step in ("withdraw", "submit"):
             with app.app_context():
                 version = db.session.execute(text("SELECT version FROM application WHERE id = :i"),
                                              {"i": pk}).scalar()
-            recorder.statements, recorder.on = [], event == "submit" and not statements
+            recorder.statements, recorder.on = [], step == "submit" and not statements
             started = time.perf_counter()
             response = client.post(f"/applications/{pk}/act",
-                                   data={"event": event, "version": version, "csrf_token": token})
+                                   data={"event": step, "version": version, "csrf_token": token})
             elapsed = (time.perf_counter() - started) * 1000
             recorder.on = False
             assert response.status_code in (302, 303)
