@@ -32,10 +32,14 @@ class PersonYear:
     assessment: Assessment
 
 
+def units_query(scope: Scope) -> Select:
+    """The units (id, name) the scope reaches, unordered."""
+    return select(Org.id, Org.name).where(Org.kind == OrgKind.unit, org_clause(scope))
+
+
 def units_in_scope(scope: Scope) -> list[tuple[int, str]]:
     """The units (id, name) the scope reaches, by name."""
-    return list(db.session.execute(
-        select(Org.id, Org.name).where(Org.kind == OrgKind.unit, org_clause(scope)).order_by(Org.name)).all())
+    return list(db.session.execute(units_query(scope).order_by(Org.name)).all())
 
 
 def policies_by_unit(scope: Scope, year: int) -> dict[int, CePolicy | None]:

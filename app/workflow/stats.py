@@ -245,7 +245,7 @@ def units_in_reach(scope: Scope) -> list[tuple[int, str]]:
 
 
 def _units(scope: Scope):
-    return select(Org.id, Org.name).where(Org.kind == OrgKind.unit, org_clause(people_scope(scope)))
+    return ce_reports.units_query(people_scope(scope))
 
 
 def unit_count(scope: Scope) -> int:
