@@ -358,14 +358,22 @@ def test_two_senders_at_once_send_each_mail_once(app_with):
             return send
 
         assert f.race(app, [sender, sender], Exception) == ["ok", "ok"]
-        assert sum(result.sent for result in results) == queued
+        # each e-mail was claimed by exactly one of them: sent, or queued again when the loaded server refused it
+        assert sum(result.sent + result.retrying + result.failed for result in results) == queued, \
+            [str(result) for result in results]
         assert all(result.sent > 0 for result in results)  # both really ran
+        retried = sum(result.retrying for result in results)
+        with app.app_context():
+            if retried:  # such a retry goes once, whenever it falls due
+                db.session.execute(update(OutboundMail).where(OutboundMail.status == MailStatus.queued)
+                                   .values(next_attempt_at=utcnow()))
+                db.session.commit()
+                assert notifications.deliver().sent == retried
+            assert sorted(db.session.execute(select(OutboundMail.status, OutboundMail.attempts)).all()) == sorted(
+                [(MailStatus.sent, 1)] * (queued - retried) + [(MailStatus.sent, 2)] * retried)
         assert len(slow.messages) == queued
         ids = [m["Message-ID"] for m in slow.messages]
         assert len(set(ids)) == queued
-        with app.app_context():
-            assert set(db.session.execute(select(OutboundMail.status, OutboundMail.attempts)).all()) == {
-                (MailStatus.sent, 1)}
     finally:
         controller.stop()
 
