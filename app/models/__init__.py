@@ -23,7 +23,7 @@ from app.models.review_meeting import (
 )
 from app.models.ce import (
     BINDING_STATUS_LABELS, CE_RECORD_STATUS_LABELS, BindingStatus, CeCertificate, CePolicy, CeRecord, CeRecordEvent, CeRecordStatus,
-    CeSource, UnitBinding,
+    CeSource, CeYearTotal, UnitBinding,
 )
 from app.models.training import (
     CLASS_STATUS_LABELS, ENROLMENT_STATUS_LABELS, LEARNING_FORMS, ClassStatus, Enrolment,
@@ -85,6 +85,7 @@ __all__ = [
     "BindingStatus",
     "CeCertificate",
     "CeRecordEvent",
+    "CeYearTotal",
     "UnitBinding",
     "CE_RECORD_STATUS_LABELS",
     "CePolicy",

@@ -86,6 +86,25 @@ class CeRecord(TimestampMixin, VersionedMixin, Model):
                           cascade="all, delete-orphan", passive_deletes=True)
 
 
+class CeYearTotal(Model):
+    """One person's recognised hours and 门数 of one 培训年度, by course type: the sums of their approved records.
+
+    Kept by `app.workflow.ce_totals` whenever a record becomes approved (approved is final), so the 年度认证情况 of
+    a province pages through persons without summing ten million records each time.
+    """
+
+    __tablename__ = "ce_year_total"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_hours: Mapped[Decimal] = mapped_column(Numeric(8, 1), nullable=False, default=0)
+    public_courses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    professional_hours: Mapped[Decimal] = mapped_column(Numeric(8, 1), nullable=False, default=0)
+    professional_courses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    elective_hours: Mapped[Decimal] = mapped_column(Numeric(8, 1), nullable=False, default=0)
+    elective_courses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
 class CeRecordEvent(Model):
     """One step in a CE record's life (送审, 审核通过, 退回, 不通过, 结业 ...): who, when, hours and reason."""
 

@@ -28,7 +28,7 @@ from app.security import roles as r
 from app.services.bulk_sink import BulkSink, next_id, reset_sequences
 from app.services.demo_history import CHAINS, STAY_DAYS
 from app.services.workdays import local_today
-from app.workflow import ladder
+from app.workflow import ce_compliance, ladder
 
 USERNAME_PREFIX = "sp"  # generated persons: sp0000001 …
 STAFF_PREFIX = "su"     # generated reviewers: su<org id>
@@ -318,6 +318,8 @@ APPLICATION_COLUMNS = ("id", "business_type", "user_id", "state", "returned_from
                        "finished_at", "version", "created_at", "updated_at")
 EVENT_COLUMNS = ("id", "application_id", "at", "event", "actor_id", "actor_role", "actor_org_id", "from_state",
                  "to_state", "section_comments")
+CE_TOTAL_COLUMNS = ("user_id", "year", "public_hours", "public_courses", "professional_hours", "professional_courses",
+                    "elective_hours", "elective_courses")
 CERTIFICATE_COLUMNS = ("id", "number", "verification_code", "holder_id", "holder_name", "series", "title", "level",
                        "committee_id", "issuer_id", "issued_on", "application_id", "status", "created_at")
 
@@ -327,8 +329,9 @@ class _Chunk:
 
     def __init__(self):
         self.rows = {name: [] for name in ("ab_user", "ab_user_role", "profile_basic", "profile_education",
-                                           "profile_work", "ce_record", "application", "application_event",
-                                           "application_handled", "application_material", "certificate")}
+                                           "profile_work", "ce_record", "ce_year_total", "application",
+                                           "application_event", "application_handled", "application_material",
+                                           "certificate")}
 
 
 def _persons(sink, ids, province, role_ids, password, numbers, now, seed, counters) -> None:
@@ -342,7 +345,7 @@ def _persons(sink, ids, province, role_ids, password, numbers, now, seed, counte
     for table, columns in (("ab_user", PERSON_COLUMNS), ("ab_user_role", ("id", "user_id", "role_id")),
                            ("profile_basic", BASIC_COLUMNS), ("profile_education", EDUCATION_COLUMNS),
                            ("profile_work", WORK_COLUMNS), ("ce_record", CE_COLUMNS),
-                           ("application", APPLICATION_COLUMNS), ("application_event", EVENT_COLUMNS),
+                           ("ce_year_total", CE_TOTAL_COLUMNS), ("application", APPLICATION_COLUMNS), ("application_event", EVENT_COLUMNS),
                            ("application_handled", ("user_id", "application_id", "event_id")),
                            ("application_material", ("id", "application_id", "name", "copies")),
                            ("certificate", CERTIFICATE_COLUMNS)):
@@ -405,6 +408,7 @@ def _person(chunk, ids, province, applicant_role, password, number, rng, now, to
     rows["profile_work"].append((ids.take("profile_work"), user_id, "approved", graduated + dt.timedelta(days=30),
                                  "本单位", "技术岗位", created, created, 1))
     for year in range(today.year - CE_YEARS + 1, today.year + 1):
+        totals = {kind: [0, 0] for kind in ce_compliance.COURSE_TYPES}  # the year's approved hours and 门数
         for course_type, course, hours in rng.sample(COURSES, rng.choice((1, 2, 2, 2, 3))):
             start = dt.date(year, rng.randint(1, 10), rng.randint(1, 28))
             reviewed = dt.datetime.combine(start, dt.time(10)) + dt.timedelta(days=rng.randint(20, 60))
@@ -414,6 +418,12 @@ def _person(chunk, ids, province, applicant_role, password, number, rng, now, to
                 start + dt.timedelta(days=rng.randint(1, 20)), hours, hours if done else None,
                 "approved" if done else "submitted", "claim", unit_id, reviewed - dt.timedelta(days=10),
                 reviewed if done else None, reviewed, reviewed, 1))
+            if done:
+                totals[course_type][0] += hours
+                totals[course_type][1] += 1
+        if any(courses for _hours, courses in totals.values()):
+            rows["ce_year_total"].append((user_id, year, *(value for kind in ce_compliance.COURSE_TYPES
+                                                             for value in totals[kind])))
     if rng.random() < 0.27:
         applications = 1 if rng.random() < 0.85 else 2
         types = _distinct_weighted(rng, BUSINESS_WEIGHTS, applications)

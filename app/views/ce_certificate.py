@@ -1,7 +1,7 @@
 """继续教育证书打印 for the person, and 继续教育年度认证情况 of the people in a staff member's scope."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -17,11 +17,11 @@ from app.scope.resolve import current_scope
 from app.security import roles as r
 from app.services import ce_certificates, dictionaries, excel_export
 from app.services.excel_export import Column
-from app.services.workdays import local_today
-from app.views import documents
+from app.services.workdays import local_time, local_today
+from app.views import documents, unit_filter
 from app.views.base import flash_failure
 from app.views.export import request_filters_record
-from app.workflow import ce_compliance, ce_reports
+from app.workflow import ce_compliance, ce_reports, stats_cache
 
 PAGE_SIZE = 20
 VERDICTS = {"compliant": _l("Requirement met"), "noncompliant": _l("Requirement not met")}
@@ -80,22 +80,30 @@ def _year_arg() -> tuple[int, list[str]]:
 
 
 def _conditions():
-    """The report's conditions from the request, and the problems with them."""
+    """The report's conditions from the request, the unit choices (None: typed by name), the values to show, and
+    the problems with them."""
     year, problems = _year_arg()
-    scope = current_scope()
-    units = ce_reports.units_in_scope(scope)
-    unit_id = request.args.get("unit", type=int)
-    if unit_id and unit_id not in {uid for uid, _ in units}:
-        problems.append(_("%(field)s: not a valid choice; this condition was ignored.", field=_("Unit")))
-        unit_id = None
+    in_reach = ce_reports.units_query(current_scope())
+    units = unit_filter.offered(in_reach)
+    unit_id, unit_name = unit_filter.chosen(in_reach, problems)
     verdict = request.args.get("verdict") or None
     if verdict and verdict not in VERDICTS:
         problems.append(_("%(field)s: not a valid choice; this condition was ignored.", field=_("Annual verdict")))
         verdict = None
     name = (request.args.get("name") or "").strip()[:50] or None
-    query, policies = ce_reports.report(scope, year, unit_id=unit_id, name=name, verdict=verdict)
-    filters = {"year": year, "unit": unit_id or "", "verdict": verdict or "", "name": name or ""}
-    return query, policies, year, units, filters, problems
+    filters = {"year": year, "unit": unit_id or "", "unit_name": unit_name, "verdict": verdict or "",
+               "name": name or ""}
+    return ce_reports.Conditions(year, unit_id, name, verdict), units, filters, problems
+
+
+def _report(conditions: ce_reports.Conditions):
+    return ce_reports.report(current_scope(), conditions.year, unit_id=conditions.unit_id, name=conditions.name,
+                             verdict=conditions.verdict)
+
+
+def _ordered(query):
+    columns = query.selected_columns
+    return query.order_by(columns.unit_name, columns.last_name, columns.first_name, columns.user_id)
 
 
 _hours = ce_compliance.hours_text
@@ -112,41 +120,43 @@ class CeComplianceView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        query, policies, year, units, filters, problems = _conditions()
-        people, passed = ce_reports.summary(query)
+        conditions, units, filters, problems = _conditions()
+        year = conditions.year
+        people, passed = ce_reports.counts(current_scope(), conditions)
+        as_of = stats_cache.as_of()
         pages = max((people + PAGE_SIZE - 1) // PAGE_SIZE, 1)
         page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-        columns = query.selected_columns
+        query, policies = _report(conditions)
         rows = [ce_reports.to_person_year(row, policies, year) for row in db.session.execute(
-            query.order_by(columns.unit_name, columns.last_name, columns.first_name, columns.user_id)
-            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))]
+            _ordered(query).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))]
         return self.render_template(
             "ce/compliance.html", title=_("Annual continuing education verdicts"), rows=rows, year=year,
             units=units, filters=filters, problems=problems, verdicts=VERDICTS, people=people, passed=passed,
             page=page, pages=pages, page_size=PAGE_SIZE, hours=_hours,
+            as_of=local_time(as_of).strftime("%Y-%m-%d %H:%M") if as_of else None,
+            refresh_minutes=current_app.config.get("STATS_REFRESH_MINUTES", 30),
         )
 
     @expose("/export")
     @has_access
     def export(self):
         """导出Excel of the report with the same conditions, every page."""
-        query, policies, year, _units, filters, problems = _conditions()
+        conditions, _units, filters, problems = _conditions()
         for message in problems:
             flash(message, "warning")
-        people, _passed = ce_reports.summary(query)
+        people, _passed = ce_reports.counts(current_scope(), conditions)
         try:
             excel_export.check_size(people)
         except excel_export.TooManyRows as error:
             flash(error.message(), "warning")
             return redirect(url_for(".index", **filters))
-        columns = query.selected_columns
-        rows = (ce_reports.to_person_year(row, policies, year) for row in db.session.execute(
-            query.order_by(columns.unit_name, columns.last_name, columns.first_name, columns.user_id)
-            .execution_options(yield_per=excel_export.BATCH)))
+        query, policies = _report(conditions)
+        rows = (ce_reports.to_person_year(row, policies, conditions.year) for row in db.session.execute(
+            _ordered(query).execution_options(yield_per=excel_export.BATCH)))
         return excel_export.export(
             title=_("Annual continuing education verdicts"), list_name="CeCompliance.index",
-            columns=_export_columns(year), rows=rows, filters=request_filters_record(), actor=g.user,
-            conditions=[f"{_('Training year')}：{year}"])
+            columns=_export_columns(conditions.year), rows=rows, filters=request_filters_record(), actor=g.user,
+            conditions=[f"{_('Training year')}：{conditions.year}"])
 
 
 def _export_columns(year: int) -> list[Column]:

@@ -18,6 +18,7 @@ from app.services import dictionaries, excel_export, svg_charts
 from app.services.excel_export import Column
 from app.models.mixins import utcnow
 from app.services.workdays import local_time
+from app.views import unit_filter
 from app.views.export import request_filters_record
 from app.workflow import stats, stats_cache
 
@@ -137,17 +138,14 @@ FIGURES: dict[str, Callable] = {
 }
 
 
-# Up to this many units are offered as a drop-down; a wider reach (a province's twenty thousand) types the name.
-UNIT_CHOICES = 200
-
-
 def read_filters(scope) -> tuple[stats.Filters, list[tuple[int, str]] | None, dict]:
     """The dashboard's filters from the request; a value that is not a valid choice is ignored with a warning.
 
     The unit choices come back too: the units in reach, or None when there are too many to list (the page then
     asks for the unit's name)."""
     problems = []
-    units = stats.units_in_reach(scope) if stats.unit_count(scope) <= UNIT_CHOICES else None
+    in_reach = stats.units_query(scope)
+    units = unit_filter.offered(in_reach)
     year = None
     raw_year = (request.args.get("year") or "").strip()
     if raw_year:
@@ -162,36 +160,11 @@ def read_filters(scope) -> tuple[stats.Filters, list[tuple[int, str]] | None, di
             kind = BusinessType(raw_type)
         except ValueError:
             problems.append(_("%(field)s: not a valid choice; this condition was ignored.", field=_("Business type")))
-    unit_id, unit_name = _chosen_unit(scope, problems)
+    unit_id, unit_name = unit_filter.chosen(in_reach, problems)
     for message in problems:
         flash(message, "warning")
     shown = {"year": year or "", "type": kind.value if kind else "", "unit": unit_id or "", "unit_name": unit_name}
     return stats.Filters(year, kind, unit_id), units, shown
-
-
-def _chosen_unit(scope, problems: list) -> tuple[int | None, str]:
-    """The unit asked for, by id (the drop-down, links) or by name (typed), if it is in reach."""
-    raw_unit = (request.args.get("unit") or "").strip()
-    if raw_unit:
-        name = stats.unit_name(scope, int(raw_unit)) if raw_unit.isdigit() else None
-        if name is not None:
-            return int(raw_unit), name
-        problems.append(_("%(field)s: not a valid choice; this condition was ignored.", field=_("Unit")))
-        return None, ""
-    typed = (request.args.get("unit_name") or "").strip()[:200]
-    if not typed:
-        return None, ""
-    found = stats.units_named(scope, typed)
-    if len(found) == 1:
-        return found[0]
-    if found:
-        problems.append(_("%(field)s: several units' names contain 「%(text)s」 (%(names)s …); type more of the "
-                          "name. This condition was ignored.", field=_("Unit"), text=typed,
-                          names="、".join(name for _id, name in found)))
-    else:
-        problems.append(_("%(field)s: no unit in your reach is called 「%(text)s」; this condition was ignored.",
-                          field=_("Unit"), text=typed))
-    return None, typed
 
 
 def scope_name() -> str:

@@ -5,3 +5,4 @@ told after each transition.
 """
 from app.workflow import businesses  # noqa: F401  - registers the six transition tables
 from app.workflow import notify  # noqa: F401  - registers the messages sent after every transition
+from app.workflow import ce_totals, handled  # noqa: F401  - keep the 年度学时 sums and 已办's index with every write

@@ -1,4 +1,4 @@
-"""年度认证情况 of the people in a staff member's scope: one year's recognised hours per person, summed in SQL.
+"""年度认证情况 of the people in a staff member's scope: one year's recognised hours per person, from the kept sums.
 
 The verdict (达标/未达标) is computed in SQL too, so the page can filter and count by it without loading every
 person: the persons' units are grouped by the requirement in force for their region, and each group gets the
@@ -12,11 +12,12 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, case, false, func, or_, select
 
 from app.extensions import db
-from app.models import AppUser, BasicInfo, CePolicy, CeRecord, CeRecordStatus, Org, OrgKind
+from app.models import AppUser, BasicInfo, CePolicy, CeYearTotal, Org, OrgKind
 from app.scope.policy import org_clause
 from app.scope.resolve import Scope
 from app.workflow import ce_compliance
 from app.workflow.ce_compliance import Assessment, YearTotals
+from app.workflow.stats_cache import kept
 
 ZERO = Decimal(0)
 
@@ -37,9 +38,26 @@ def units_query(scope: Scope) -> Select:
     return select(Org.id, Org.name).where(Org.kind == OrgKind.unit, org_clause(scope))
 
 
-def units_in_scope(scope: Scope) -> list[tuple[int, str]]:
-    """The units (id, name) the scope reaches, by name."""
-    return list(db.session.execute(units_query(scope).order_by(Org.name)).all())
+def unit_choices(units: Select, at_most: int) -> list[tuple[int, str]] | None:
+    """The units of `units_query` by name, or None when there are more than `at_most` (too many to list)."""
+    if (db.session.scalar(select(func.count()).select_from(units.subquery())) or 0) > at_most:
+        return None
+    return [tuple(row) for row in db.session.execute(units.order_by(Org.name))]
+
+
+def unit_name(units: Select, unit_id: int) -> str | None:
+    """The name of a unit among `units`; None for any other org."""
+    return db.session.scalar(units.with_only_columns(Org.name).where(Org.id == unit_id))
+
+
+def units_named(units: Select, text: str, limit: int = 5) -> list[tuple[int, str]]:
+    """Units among `units` called `text`, else (at most `limit`) whose name contains it, by name."""
+    text = text.strip()
+    exact = db.session.execute(units.where(Org.name == text)).all()
+    if exact:
+        return [tuple(row) for row in exact]
+    return [tuple(row) for row in db.session.execute(
+        units.where(Org.name.contains(text, autoescape=True)).order_by(Org.name).limit(limit))]
 
 
 def policies_by_unit(scope: Scope, year: int) -> dict[int, CePolicy | None]:
@@ -61,27 +79,17 @@ def policies_by_unit(scope: Scope, year: int) -> dict[int, CePolicy | None]:
     return result
 
 
-def _hours_of(course_type: str):
-    return func.coalesce(func.sum(case((CeRecord.course_type == course_type, CeRecord.recognised_hours))), 0)
-
-
-def _courses_of(course_type: str):
-    return func.count(case((CeRecord.course_type == course_type, CeRecord.id)))
-
-
 def person_year_query(scope: Scope, year: int, unit_id: int | None = None, name: str | None = None) -> Select:
-    """Persons whose unit is in reach, with the year's recognised hours and 门数 per course type (a subquery)."""
+    """Persons whose unit is in reach, with the year's recognised hours and 门数 per course type (from the kept
+    sums, one row per person: a page of a province is read in order without summing its records)."""
+    totals = [func.coalesce(getattr(CeYearTotal, f"{kind}_{what}"), 0).label(f"{kind}_{what}")
+              for kind in ce_compliance.COURSE_TYPES for what in ("hours", "courses")]
     query = (
         select(BasicInfo.user_id, BasicInfo.unit_id, Org.name.label("unit_name"),
-               AppUser.first_name, AppUser.last_name, AppUser.id_number,
-               *[_hours_of(kind).label(f"{kind}_hours") for kind in ce_compliance.COURSE_TYPES],
-               *[_courses_of(kind).label(f"{kind}_courses") for kind in ce_compliance.COURSE_TYPES])
+               AppUser.first_name, AppUser.last_name, AppUser.id_number, *totals)
         .join(Org, Org.id == BasicInfo.unit_id).join(AppUser, AppUser.id == BasicInfo.user_id)
-        .outerjoin(CeRecord, and_(CeRecord.user_id == BasicInfo.user_id, CeRecord.year == year,
-                                  CeRecord.status == CeRecordStatus.approved))
+        .outerjoin(CeYearTotal, and_(CeYearTotal.user_id == BasicInfo.user_id, CeYearTotal.year == year))
         .where(org_clause(scope))
-        .group_by(BasicInfo.user_id, BasicInfo.unit_id, Org.name, AppUser.first_name, AppUser.last_name,
-                  AppUser.id_number)
     )
     if unit_id:
         query = query.where(BasicInfo.unit_id == unit_id)
@@ -93,24 +101,37 @@ def person_year_query(scope: Scope, year: int, unit_id: int | None = None, name:
 
 
 def compliant_condition(table, policies: dict[int, CePolicy | None]):
-    """SQL for 达标 over the person-year columns: each unit held to the requirement in force for it."""
-    groups: dict[int, tuple[CePolicy, list[int]]] = {}
+    """SQL for 达标 over the person-year columns: each unit held to the requirement in force for it.
+
+    The requirement most units share names no units (a province's twenty thousand would swell every statement):
+    it holds everyone whose unit is not listed under another requirement or under none."""
+    groups: dict[int | None, tuple[CePolicy | None, list[int]]] = {}
     for unit_id, policy in policies.items():
-        if policy is not None:
-            groups.setdefault(policy.id, (policy, []))[1].append(unit_id)
+        groups.setdefault(policy.id if policy else None, (policy, []))[1].append(unit_id)
+    held = [key for key in groups if key is not None]
+    if not held:
+        return false()
+    usual = max(held, key=lambda key: len(groups[key][1]))
+    terms = [and_(table.c.unit_id.in_(sorted(unit_ids)), _met(table, policy))
+             for key, (policy, unit_ids) in groups.items() if key is not None and key != usual]
+    elsewhere = sorted(unit_id for key, (_policy, unit_ids) in groups.items() if key != usual for unit_id in unit_ids)
+    usual_met = _met(table, groups[usual][0])
+    terms.append(and_(table.c.unit_id.not_in(elsewhere), usual_met) if elsewhere else usual_met)
+    return or_(*terms)
+
+
+def _met(table, policy: CePolicy):
+    """The requirement's conditions over the person-year columns (as `ce_compliance.assess` words them)."""
     public, professional, elective = (table.c[f"{kind}_hours"] for kind in ce_compliance.COURSE_TYPES)
     total = public + professional + elective
-    terms = []
-    for policy, unit_ids in groups.values():
-        conditions = [table.c.unit_id.in_(sorted(unit_ids)), total >= policy.min_total,
-                      (professional + elective) * policy.professional_share_denominator
-                      >= total * policy.professional_share_numerator]
-        for column, minimum in ((public, policy.min_public), (professional, policy.min_professional),
-                                (elective, policy.min_elective)):
-            if minimum is not None:
-                conditions.append(column >= minimum)
-        terms.append(and_(*conditions))
-    return or_(*terms) if terms else false()
+    conditions = [total >= policy.min_total,
+                  (professional + elective) * policy.professional_share_denominator
+                  >= total * policy.professional_share_numerator]
+    for column, minimum in ((public, policy.min_public), (professional, policy.min_professional),
+                            (elective, policy.min_elective)):
+        if minimum is not None:
+            conditions.append(column >= minimum)
+    return and_(*conditions)
 
 
 def report(scope: Scope, year: int, *, unit_id: int | None = None, name: str | None = None,
@@ -129,12 +150,25 @@ def report(scope: Scope, year: int, *, unit_id: int | None = None, name: str | N
     return query, policies
 
 
-def summary(query: Select) -> tuple[int, int]:
-    """How many persons the report has, and how many of them are 达标."""
+@dataclass(frozen=True)
+class Conditions:
+    """The report's conditions: the 培训年度 and, optionally, a unit, a name or 证件号码, and a verdict."""
+
+    year: int
+    unit_id: int | None = None
+    name: str | None = None
+    verdict: str | None = None
+
+
+@kept("ce_report_counts", filters=Conditions)
+def counts(scope: Scope, conditions: Conditions) -> list[int]:
+    """How many persons the report has, and how many of them are 达标 (a province's is kept: stats_cache)."""
+    query, _policies = report(scope, conditions.year, unit_id=conditions.unit_id, name=conditions.name,
+                              verdict=conditions.verdict)
     counted = query.subquery("counted")
     people, passed = db.session.execute(
         select(func.count(), func.coalesce(func.sum(counted.c.compliant), 0)).select_from(counted)).one()
-    return people, int(passed)
+    return [people, int(passed)]
 
 
 def to_person_year(row, policies: dict[int, CePolicy | None], year: int) -> PersonYear:

@@ -239,33 +239,9 @@ def people_scope(scope: Scope) -> Scope:
     return Scope(user_id=None, subtree_paths=frozenset(roots), role_names=scope.role_names)
 
 
-def units_in_reach(scope: Scope) -> list[tuple[int, str]]:
-    """The units (id, name) of the scope, by name (the unit filter's choices)."""
-    return ce_reports.units_in_scope(people_scope(scope))
-
-
-def _units(scope: Scope):
+def units_query(scope: Scope):
+    """The units (id, name) whose persons the CE figures cover, unordered."""
     return ce_reports.units_query(people_scope(scope))
-
-
-def unit_count(scope: Scope) -> int:
-    """How many units the scope reaches."""
-    return db.session.scalar(select(func.count()).select_from(_units(scope).subquery())) or 0
-
-
-def unit_name(scope: Scope, unit_id: int) -> str | None:
-    """The name of a unit in reach; None for any other org."""
-    return db.session.scalar(_units(scope).with_only_columns(Org.name).where(Org.id == unit_id))
-
-
-def units_named(scope: Scope, text: str, limit: int = 5) -> list[tuple[int, str]]:
-    """Units in reach called `text`, else (at most `limit`) whose name contains it, by name."""
-    text = text.strip()
-    exact = db.session.execute(_units(scope).where(Org.name == text)).all()
-    if exact:
-        return [tuple(row) for row in exact]
-    return [tuple(row) for row in db.session.execute(
-        _units(scope).where(Org.name.contains(text, autoescape=True)).order_by(Org.name).limit(limit))]
 
 
 @dataclass(frozen=True)

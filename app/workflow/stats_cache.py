@@ -30,13 +30,17 @@ from app.services.upsert import insert_or_update
 # figure name -> the function computing it, undecorated (the refresh job calls it)
 COMPUTE: dict[str, Callable] = {}
 RECORDS: dict[str, type] = {}  # the result record types a figure may hold, by class name
+FILTERS: dict[str, type] = {}  # figure name -> its filters' dataclass, when not the dashboard's Filters
 ENUMS = {cls.__name__: cls for cls in (AppState, BusinessType)}
 VIEWED_EVERY = dt.timedelta(hours=1)  # how often a view writes that a kept figure is still looked at
 
 
-def kept(name: str, *records: type) -> Callable:
-    """Make a `figure(scope, filters)` function keep its result when it is slow (see the module's docstring)."""
+def kept(name: str, *records: type, filters: type | None = None) -> Callable:
+    """Make a `figure(scope, filters)` function keep its result when it is slow (see the module's docstring);
+    `filters` is the dataclass of its filters when they are not the dashboard's."""
     RECORDS.update({record.__name__: record for record in records})
+    if filters is not None:
+        FILTERS[name] = filters
 
     def decorate(function: Callable) -> Callable:
         COMPUTE[name] = function
@@ -75,7 +79,7 @@ def as_of() -> dt.datetime | None:
 
 def refresh(now: dt.datetime | None = None) -> int:
     """Compute again the kept figures that are due (the tick's job); returns how many were computed."""
-    from app.workflow import stats  # noqa: F401  (registers the figures in COMPUTE)
+    from app.workflow import ce_reports, stats  # noqa: F401  (register the figures in COMPUTE)
 
     now = now or utcnow()
     config = current_app.config
@@ -94,7 +98,7 @@ def refresh(now: dt.datetime | None = None) -> int:
             db.session.execute(delete(StatsSnapshot).where(StatsSnapshot.id == snapshot_id))
         else:
             started = time.perf_counter()
-            result = function(_scope(inputs["reach"]), _filters(inputs["filters"]))
+            result = function(_scope(inputs["reach"]), _filters(name, inputs["filters"]))
             seconds = time.perf_counter() - started
             if seconds * 1000 < threshold:  # quick now: shown live from here on
                 db.session.execute(delete(StatsSnapshot).where(StatsSnapshot.id == snapshot_id))
@@ -123,7 +127,9 @@ def _plain(values: dict) -> dict:
     return {name: value.value if isinstance(value, enum.Enum) else value for name, value in values.items()}
 
 
-def _filters(values: dict):
+def _filters(name: str, values: dict):
+    if name in FILTERS:
+        return FILTERS[name](**values)
     from app.workflow.stats import Filters
 
     kind = values.get("business_type")

@@ -190,6 +190,30 @@ def test_the_compliance_report_counts_and_exports_only_the_scope(app, browser_fa
     assert bad.status_code == 200 and str(LAST_YEAR) in bad.get_data(as_text=True)
 
 
+def test_a_wide_reach_types_the_units_name_on_the_compliance_report(app, browser_factory, monkeypatch):
+    """Too many units for a drop-down: the unit is typed; a single match narrows the rows and the counts, several
+    or none are named in a warning and ignored, and a unit outside the reach is never matched."""
+    from app.views import unit_filter
+
+    monkeypatch.setattr(unit_filter, "UNIT_CHOICES", 1)
+    with app.app_context():
+        outsider_id = f.make_person("ce_c_typed", "Apply2026ok", f.UNIT_C, birth="19870101").id
+        own_id = f.user("demo_applicant").id
+    authority = browser_factory(app, "demo_authority")
+    page = authority.get(f"/ce-compliance/?year={LAST_YEAR}").get_data(as_text=True)
+    assert 'name="unit_name"' in page and 'name="unit"' not in page
+    assert f'data-user="{outsider_id}"' in page and f'data-user="{own_id}"' in page
+    for typed in (f.UNIT_C, "数智科技"):
+        narrowed = authority.get(f"/ce-compliance/?year={LAST_YEAR}&unit_name={typed}").get_data(as_text=True)
+        assert f'data-user="{outsider_id}"' in narrowed and f'data-user="{own_id}"' not in narrowed
+        assert f'value="{f.UNIT_C}"' in narrowed and "未生效" not in narrowed
+    several = authority.get(f"/ce-compliance/?year={LAST_YEAR}&unit_name=广东").get_data(as_text=True)
+    assert "有多个单位名称包含「广东」" in several and f'data-user="{own_id}"' in several
+    unit = browser_factory(app, "demo_unit")
+    outside = unit.get(f"/ce-compliance/?year={LAST_YEAR}&unit_name={f.UNIT_C}").get_data(as_text=True)
+    assert "没有名为" in outside and f'data-user="{outsider_id}"' not in outside
+
+
 @pytest.mark.parametrize("username, expected", [
     ("demo_applicant", 200), ("demo_unit", 403), ("demo_supervisor", 403), ("demo_authority", 403),
     ("demo_committee", 403), ("demo_expert", 403), ("demo_provider", 403), (None, 302),

@@ -308,9 +308,9 @@ def test_a_wide_reach_adds_ce_up_under_the_orgs_below_it(history_app, browser_fa
 def test_a_wide_reach_types_the_units_name(history_app, browser_factory, monkeypatch):
     """Too many units for a drop-down: the unit is typed by name; an exact or single match narrows every figure,
     several or none are named in a warning and ignored."""
-    from app.views import dashboard
+    from app.views import unit_filter
 
-    monkeypatch.setattr(dashboard, "UNIT_CHOICES", 1)
+    monkeypatch.setattr(unit_filter, "UNIT_CHOICES", 1)
     browser = browser_factory(history_app, "demo_authority")
     page = browser.get("/dashboard/").get_data(as_text=True)
     assert 'name="unit_name"' in page and 'name="unit"' not in page

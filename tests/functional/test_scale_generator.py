@@ -8,12 +8,13 @@ from stdnum.cn import ric
 
 from app.extensions import db
 from app.models import (
-    AppState, Application, ApplicationEvent, ApplicationHandled, AppUser, BasicInfo, CeRecord, Certificate, Education, Org, ReviewBatch,
+    AppState, Application, ApplicationEvent, ApplicationHandled, AppUser, BasicInfo, CeRecord, CeYearTotal, Certificate, Education, Org, ReviewBatch,
     WorkExperience,
 )
 from app.models import FINAL_STATES
 from app.security import roles as r
 from app.services import scale
+from app.workflow import ce_totals
 
 PERSONS = 600
 
@@ -98,6 +99,10 @@ def test_every_history_leads_to_the_state_and_open_applications_are_unique(app):
         for row in db.session.scalars(select(ApplicationHandled)):
             indexed[row.user_id][row.application_id] = row.event_id
         assert indexed == last_review and len(indexed) > 1
+        # The 年度学时 sums equal the approved records, as the ORM's writes would keep them.
+        kept = {tuple(row) for row in db.session.execute(select(CeYearTotal.__table__))}
+        summed = {tuple(row) for row in db.session.execute(ce_totals.sums_by_person_year())}
+        assert kept == summed and len(kept) > PERSONS
 
 
 def test_running_again_adds_only_the_missing_persons_and_the_app_keeps_working(app, browser_factory):
