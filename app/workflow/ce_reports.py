@@ -64,7 +64,9 @@ def policies_by_unit(scope: Scope, year: int) -> dict[int, CePolicy | None]:
     """The requirement in force in the year for each unit in reach, from its own or nearest ancestor's region."""
     units = db.session.execute(
         select(Org.id, Org.region_code, Org.path).where(Org.kind == OrgKind.unit, org_clause(scope))).all()
-    ancestor_ids = {int(part) for _, _, path in units for part in path.strip("/").split("/") if part}
+    # Only the units without a region of their own look up their ancestors (a province's few cities and departments).
+    ancestor_ids = {int(part) for _, region, path in units if not region
+                    for part in path.strip("/").split("/") if part} - {unit_id for unit_id, _, _ in units}
     regions = dict(db.session.execute(select(Org.id, Org.region_code).where(Org.id.in_(ancestor_ids))).all()) \
         if ancestor_ids else {}
     picked: dict[str | None, CePolicy | None] = {}
