@@ -52,6 +52,8 @@ SCHOOLS = ("华南理工大学", "中山大学", "暨南大学", "广东工业�
 COURSES = (("public", "专业技术人员职业道德", 12), ("public", "数字经济发展", 18), ("public", "法治素养", 12),
            ("professional", "专业前沿技术", 24), ("professional", "专业实务研修", 18), ("elective", "项目管理实务", 18),
            ("elective", "人工智能应用", 12))
+PROJECTS = ("智慧城市数据平台建设", "工业设备节能改造", "区域供水管网优化", "企业财务共享中心建设", "农产品质量追溯系统",
+            "县域医共体信息化")
 PROVIDERS = ("广东省专业技术人员继续教育网络学院", "华南理工大学继续教育学院", "中山大学继续教育学院")
 # The series generated persons work in, with their committee's name.
 SERIES = (("GC", "工程"), ("KJ", "会计"), ("JJ", "经济"), ("TJ", "统计"), ("NY", "农业"), ("WSJS", "卫生技术"))
@@ -116,8 +118,9 @@ class _Ids:
         return value
 
 
-BULK_TABLES = ("org", "ab_user", "ab_user_role", "profile_basic", "profile_education", "profile_work", "ce_record",
-               "application", "application_event", "application_material", "certificate", "review_batch")
+BULK_TABLES = ("org", "ab_user", "ab_user_role", "profile_basic", "profile_education", "profile_work",
+               "profile_achievement", "ce_record", "application", "application_event", "application_material",
+               "certificate", "review_batch")
 
 
 def generate(persons: int, *, chunk: int = 20000, seed: int = 2026,
@@ -309,6 +312,8 @@ BASIC_COLUMNS = ("id", "user_id", "status", "unit_id", "title_series", "current_
 EDUCATION_COLUMNS = ("id", "user_id", "status", "start_date", "end_date", "school", "major", "education", "degree",
                      "study_mode", "created_at", "updated_at", "version")
 WORK_COLUMNS = ("id", "user_id", "status", "start_date", "employer", "post", "created_at", "updated_at", "version")
+ACHIEVEMENT_COLUMNS = ("id", "user_id", "status", "start_date", "end_date", "completion_form", "project_name",
+                       "own_work", "category", "created_at", "updated_at", "version")
 CE_COLUMNS = ("id", "user_id", "year", "course_type", "course_name", "learning_form", "provider_name", "start_date",
               "end_date", "claimed_hours", "recognised_hours", "status", "source", "unit_id", "submitted_at",
               "reviewed_at", "created_at", "updated_at", "version")
@@ -329,9 +334,9 @@ class _Chunk:
 
     def __init__(self):
         self.rows = {name: [] for name in ("ab_user", "ab_user_role", "profile_basic", "profile_education",
-                                           "profile_work", "ce_record", "ce_year_total", "application",
-                                           "application_event", "application_handled", "application_material",
-                                           "certificate")}
+                                           "profile_work", "profile_achievement", "ce_record", "ce_year_total",
+                                           "application", "application_event", "application_handled",
+                                           "application_material", "certificate")}
 
 
 def _persons(sink, ids, province, role_ids, password, numbers, now, seed, counters) -> None:
@@ -344,8 +349,9 @@ def _persons(sink, ids, province, role_ids, password, numbers, now, seed, counte
         _person(chunk, ids, province, applicant_role, password, number, rng, now, today, titles, counters)
     for table, columns in (("ab_user", PERSON_COLUMNS), ("ab_user_role", ("id", "user_id", "role_id")),
                            ("profile_basic", BASIC_COLUMNS), ("profile_education", EDUCATION_COLUMNS),
-                           ("profile_work", WORK_COLUMNS), ("ce_record", CE_COLUMNS),
-                           ("ce_year_total", CE_TOTAL_COLUMNS), ("application", APPLICATION_COLUMNS), ("application_event", EVENT_COLUMNS),
+                           ("profile_work", WORK_COLUMNS), ("profile_achievement", ACHIEVEMENT_COLUMNS),
+                           ("ce_record", CE_COLUMNS), ("ce_year_total", CE_TOTAL_COLUMNS),
+                           ("application", APPLICATION_COLUMNS), ("application_event", EVENT_COLUMNS),
                            ("application_handled", ("user_id", "application_id", "event_id")),
                            ("application_material", ("id", "application_id", "name", "copies")),
                            ("certificate", CERTIFICATE_COLUMNS)):
@@ -407,6 +413,12 @@ def _person(chunk, ids, province, applicant_role, password, number, rng, now, to
                                       created, 1))
     rows["profile_work"].append((ids.take("profile_work"), user_id, "approved", graduated + dt.timedelta(days=30),
                                  "本单位", "技术岗位", created, created, 1))
+    # 专业技术工作及业绩成果, a required section of the profile (without one, no business can be submitted).
+    project_start = dt.date(max(graduated.year + 2, today.year - 8), rng.randint(1, 12), 1)
+    rows["profile_achievement"].append((
+        ids.take("profile_achievement"), user_id, "approved", project_start,
+        project_start + dt.timedelta(days=rng.randint(180, 900)), rng.choice(("lead", "participate")),
+        f"{rng.choice(PROJECTS)}（{project_start.year}）", "负责方案设计与实施", "ordinary", created, created, 1))
     for year in range(today.year - CE_YEARS + 1, today.year + 1):
         totals = {kind: [0, 0] for kind in ce_compliance.COURSE_TYPES}  # the year's approved hours and 门数
         for course_type, course, hours in rng.sample(COURSES, rng.choice((1, 2, 2, 2, 3))):

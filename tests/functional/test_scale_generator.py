@@ -15,6 +15,7 @@ from app.models import FINAL_STATES
 from app.security import roles as r
 from app.services import scale
 from app.workflow import ce_totals
+from app.workflow.profile import completeness
 
 PERSONS = 600
 
@@ -36,6 +37,8 @@ def test_generates_persons_profiles_ce_and_applications_in_proportion(app):
         ids = [person.id for person in people]
         profiles = db.session.scalar(select(func.count()).select_from(BasicInfo).where(BasicInfo.user_id.in_(ids)))
         assert profiles == PERSONS
+        # Every required section of each profile holds approved records, so their businesses can be submitted.
+        assert all(completeness(user_id).complete for user_id in ids[:50])
         ce = db.session.scalar(select(func.count()).select_from(CeRecord).where(CeRecord.user_id.in_(ids)))
         assert 7 * PERSONS <= ce <= 14 * PERSONS
         applications = db.session.scalars(select(Application).where(Application.user_id.in_(ids))).all()
