@@ -107,13 +107,14 @@ class ReviewBatchView(ScopedModelView):
         candidates = meeting.candidates(batch)
         recused = meeting.recused_ids(batch)
         votes = meeting.votes_cast(batch)
+        tallies = meeting.tallies(batch, [application.id for application in candidates])
         rows = []
         for application in candidates:
             rows.append({
                 "application": application,
                 "state": str(APP_STATE_LABELS[application.state]),
                 "title": dictionaries.label("title", application.title),
-                "tally": meeting.tally(application),
+                "tally": tallies[application.id],
                 "voters": [e for e in batch.attendees
                            if (application.id, e.id) not in recused and (application.id, e.id) not in votes],
                 "recused": [e for e in batch.attendees if (application.id, e.id) in recused],

@@ -56,17 +56,26 @@ def tally(application: Application) -> Tally:
     batch = application.batch
     if batch is None:
         return Tally(0, 0, 0, 0, 0)
-    recused = db.session.scalar(select(func.count()).select_from(MeetingRecusal).where(
-        MeetingRecusal.batch_id == batch.id, MeetingRecusal.application_id == application.id))
-    counts = dict(db.session.execute(
-        select(MeetingVote.choice, func.count()).where(
-            MeetingVote.batch_id == batch.id, MeetingVote.application_id == application.id,
-        ).group_by(MeetingVote.choice)
-    ).all())
-    return Tally(
-        members=batch.member_count or 0, present=len(batch.attendees) - recused, yes=counts.get(VoteChoice.yes, 0),
-        no=counts.get(VoteChoice.no, 0), abstain=counts.get(VoteChoice.abstain, 0),
-    )
+    return tallies(batch, [application.id])[application.id]
+
+
+def tallies(batch: ReviewBatch, application_ids: list[int]) -> dict[int, Tally]:
+    """`tally` of each of these candidates of the batch, from two grouped queries (the meeting page lists all)."""
+    recused = dict(db.session.execute(
+        select(MeetingRecusal.application_id, func.count())
+        .where(MeetingRecusal.batch_id == batch.id, MeetingRecusal.application_id.in_(application_ids))
+        .group_by(MeetingRecusal.application_id)).all())
+    counts: dict[int, dict[VoteChoice, int]] = {application_id: {} for application_id in application_ids}
+    for application_id, choice, count in db.session.execute(
+            select(MeetingVote.application_id, MeetingVote.choice, func.count())
+            .where(MeetingVote.batch_id == batch.id, MeetingVote.application_id.in_(application_ids))
+            .group_by(MeetingVote.application_id, MeetingVote.choice)):
+        counts[application_id][choice] = count
+    attendees = len(batch.attendees)
+    return {application_id: Tally(
+        members=batch.member_count or 0, present=attendees - recused.get(application_id, 0),
+        yes=votes.get(VoteChoice.yes, 0), no=votes.get(VoteChoice.no, 0), abstain=votes.get(VoteChoice.abstain, 0),
+    ) for application_id, votes in counts.items()}
 
 
 def set_attendance(batch: ReviewBatch, experts: list[AppUser]) -> None:

@@ -156,6 +156,11 @@ def test_a_colleague_of_the_candidate_is_recused_and_cannot_see_or_vote(app, bro
     with app.app_context():
         tally = meeting.tally(db.session.get(Application, app_id))
         assert (tally.members, tally.present) == (25, 16)
+        # The meeting page's tallies of all candidates at once agree with each one's own.
+        batch = db.session.get(ReviewBatch, batch_id)
+        everyone = [candidate.id for candidate in meeting.candidates(batch)]
+        assert meeting.tallies(batch, everyone) == {
+            candidate: meeting.tally(db.session.get(Application, candidate)) for candidate in everyone}
 
 
 def test_an_objection_pauses_the_unit_publicity_until_resolved(app, browser_factory):
