@@ -282,3 +282,30 @@ def stand_in(person_id: int, key: str) -> int:
     db.session.add(clone)
     db.session.flush()
     return clone.id
+
+
+# ----- continuing education -----
+
+def learner_with_a_completed_class(username: str, password: str, class_name: str) -> int:
+    """A person of unit A (binding confirmed) who completed (结业) a two-day, 12-hour 公需课 class of demo_provider
+    this year, so an approved CE record of 12 hours is theirs; returns their id."""
+    import datetime as dt
+
+    from app.models import BindingStatus, UnitBinding
+    from app.workflow import training
+
+    learner = make_person(username, password, UNIT_A, birth="19910101")
+    db.session.add(UnitBinding(user_id=learner.id, unit_id=org(UNIT_A).id, status=BindingStatus.confirmed))
+    db.session.commit()
+    provider = user("demo_provider")
+    lesson = training.ClassInput(
+        name=class_name, course_name="工业互联网安全", course_type="public", learning_form="online", days="2",
+        start_date=dt.date(local_today().year, 1, 2).isoformat(), hours="12", capacity="3", head_teacher="陈老师",
+        teachers="王教授", exam_type="在线考试", schedule="两天", location="线上", subjects=("安全基础",))
+    class_id = training.save_class(None, provider, lesson).id
+    training.publish(class_id, provider)
+    enrolment_id = training.enrol(class_id, learner).id
+    training.confirm(enrolment_id, provider)
+    training.start(class_id, provider)
+    training.complete(enrolment_id, provider)
+    return learner.id

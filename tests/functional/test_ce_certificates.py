@@ -1,7 +1,6 @@
 """继续教育证书 and 年度认证情况: figures from recognised hours, unique numbers, verification, scope."""
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 from decimal import Decimal
@@ -15,11 +14,11 @@ from sqlalchemy.exc import IntegrityError
 import factories as f
 from app.extensions import db
 from app.models import (
-    Achievement, Application, ApplicationMaterial, AppState, BusinessType, BindingStatus, CeCertificate, CeRecord, CeRecordStatus, CertificateStatus, OperationLog, UnitBinding,
+    Achievement, Application, ApplicationMaterial, AppState, BusinessType, CeCertificate, CeRecord, CeRecordStatus, CertificateStatus, OperationLog,
 )
 from app.services import ce_certificates
 from app.services.workdays import local_today
-from app.workflow import ce_compliance, training
+from app.workflow import ce_compliance
 
 PASSWORD = "Demo@2026zp"
 LAST_YEAR = local_today().year - 1
@@ -277,20 +276,7 @@ def test_completion_of_a_class_gives_hours_that_the_certificate_counts(app, brow
     """结业 → an approved CE record → the year's figures on the list and on the printed certificate."""
     this_year = local_today().year
     with app.app_context():
-        learner_id = f.make_person("ce_learner", PASSWORD, f.UNIT_A, birth="19910101").id
-        db.session.add(UnitBinding(user_id=learner_id, unit_id=f.org(f.UNIT_A).id, status=BindingStatus.confirmed))
-        db.session.commit()
-        provider = f.user("demo_provider")
-        lesson = training.ClassInput(
-            name="结业测试班", course_name="工业互联网安全", course_type="public", learning_form="online", days="2",
-            start_date=dt.date(this_year, 1, 2).isoformat(), hours="12", capacity="3", head_teacher="陈老师",
-            teachers="王教授", exam_type="在线考试", schedule="两天", location="线上", subjects=("安全基础",))
-        class_id = training.save_class(None, provider, lesson).id
-        training.publish(class_id, provider)
-        enrolment_id = training.enrol(class_id, f.user("ce_learner")).id
-        training.confirm(enrolment_id, provider)
-        training.start(class_id, provider)
-        training.complete(enrolment_id, provider)
+        learner_id = f.learner_with_a_completed_class("ce_learner", PASSWORD, "结业测试班")
     learner_browser = browser_factory(app)
     assert learner_browser.login("ce_learner", PASSWORD).status_code in (302, 303)
     page = learner_browser.get("/my-ce-certificates/").get_data(as_text=True)
