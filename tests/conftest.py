@@ -123,12 +123,18 @@ def db_kind(request) -> str:
     return request.config.getoption("--db")
 
 
+def pytest_sessionstart(session) -> None:
+    """Compile the translations once, before any test worker starts: a worker compiling while another starts its
+    app would read a half-written catalogue (Flask-Babel then fails the app's start-up)."""
+    if not hasattr(session.config, "workerinput"):  # pytest-xdist's controller, or a run without workers
+        subprocess.run(
+            [sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(ROOT / "translations")],
+            check=True,
+        )
+
+
 @pytest.fixture(scope="session")
 def databases(db_kind, tmp_path_factory):
-    subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(ROOT / "translations")],
-        check=True,
-    )
     folder = tmp_path_factory.mktemp("databases")
     if db_kind == "sqlite":
         yield SqliteDatabases(folder)
