@@ -55,6 +55,39 @@ end
 """
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds so far of the processes (and their reaped children), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return total / tick
+
+
+def processes(command_part: str) -> list[int]:
+    """Pids whose command line contains `command_part`."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if command_part in entry.joinpath("cmdline").read_bytes().decode(errors="replace"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _machine_busy() -> float:
+    """Seconds of CPU the whole machine has spent not idle, from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -154,8 +187,12 @@ def main() -> None:
             # Warm every worker (caches, prepared statements) before measuring.
             subprocess.run(["wrk", "-t2", f"-c{args.connections}", "-d5s", "-s", str(script), base],
                            capture_output=True, text=True)
+            # Where the CPU goes: gunicorn's workers, PostgreSQL's backends, the machine as a whole.
+            workers, backends = processes(f"127.0.0.1:{port}"), processes("postgres")
+            before = cpu_seconds(workers), cpu_seconds(backends), os.times().elapsed, _machine_busy()
             output = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "-s", str(script),
                                      base], capture_output=True, text=True).stdout
+            after = cpu_seconds(workers), cpu_seconds(backends), os.times().elapsed, _machine_busy()
     finally:
         server.terminate()
         server.wait()
@@ -165,6 +202,11 @@ def main() -> None:
           f"wrk -c{args.connections} for {args.seconds} s")
     print(f"  app: {rate:7.1f} requests/s, p50 {p50} ms, p95 {p95} ms, p99 {p99} ms, max {worst} ms, "
           f"{errors} errors (of {requests})")
+    served = int(requests)
+    app_cpu, db_cpu = ((after[i] - before[i]) * 1000 / served for i in (0, 1))
+    busy = (after[3] - before[3]) * 1000 / served
+    print(f"  CPU per request: app {app_cpu:.1f} ms, PostgreSQL {db_cpu:.1f} ms, machine {busy:.1f} ms "
+          f"(of {os.cpu_count()} cores: {os.cpu_count() * 1000 / busy if busy else 0:.0f} requests/s at full use)")
     scripts = sql_mix(pairs)
     with tempfile.TemporaryDirectory() as folder:
         options = []

@@ -19,7 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.orm import Mapped, joinedload, lazyload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.mixins import TimestampMixin, VersionedMixin
 
@@ -131,8 +131,9 @@ class Org(TimestampMixin, VersionedMixin, Model):
         "Org", back_populates="parent", order_by="Org.name", lazy="select"
     )
     uscc_override_by = relationship("AppUser", foreign_keys=[uscc_override_by_id])
-    series = relationship("DictItem", secondary=committee_series, lazy="selectin")
-    levels = relationship("DictItem", secondary=committee_levels, lazy="selectin")
+    # Only a committee has series and levels, and few pages read them: they load when read.
+    series = relationship("DictItem", secondary=committee_series)
+    levels = relationship("DictItem", secondary=committee_levels)
 
     def __str__(self) -> str:
         return self.name
@@ -153,16 +154,6 @@ class Org(TimestampMixin, VersionedMixin, Model):
     @property
     def status_label(self) -> str:
         return str(ORG_STATUS_LABELS[self.status])
-
-
-def without_committee_settings(path):
-    """Loader options for orgs reached by `path` (and their parents) that skip a committee's series and levels.
-
-    Those load with every org by default, for the committee pages and forms that read them (a lazy load there
-    would autoflush a half-edited org); pages that only name orgs, on every request, spare the two queries.
-    """
-    skip = (lazyload(Org.series), lazyload(Org.levels))
-    return path.options(*skip, joinedload(Org.parent).options(*skip))
 
 
 class RegistrationStatus(str, enum.Enum):

@@ -32,7 +32,8 @@ def validate(org: Org, *, actor_is_admin: bool) -> None:
         errors.add("kind", _("Please choose the kind of organisation."))
     else:
         _check_parent(org, errors)
-        _check_committee(org, errors)
+        with db.session.no_autoflush:  # reading the series loads them: the org is not written before it is valid
+            _check_committee(org, errors)
     _check_uscc(org, errors, actor_is_admin)
     if org.contact_email and not EMAIL_RE.match(org.contact_email):
         errors.add("contact_email", _("The e-mail address is not valid."))

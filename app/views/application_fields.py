@@ -245,17 +245,21 @@ def has_materials_editor(application: Application) -> bool:
 
 # ----- where an application is now -----
 
+HANDLING_RELATION = {
+    AppState.unit_review: "unit", AppState.unit_publicity: "unit", AppState.supervisor_review: "supervisor",
+    AppState.committee_acceptance: "committee", AppState.in_review: "committee",
+    AppState.result_publicity: "committee", AppState.authority_confirm: "authority",
+}
+
+
 def handling_org(application: Application) -> str:
     """The org handling the application now (当前办理环节), from its state and recorded chain."""
     state = application.state
     if state == AppState.returned and application.returned_from:
         state = AppState(application.returned_from)
-    org = {
-        AppState.unit_review: application.unit, AppState.unit_publicity: application.unit,
-        AppState.supervisor_review: application.supervisor,
-        AppState.committee_acceptance: application.committee, AppState.in_review: application.committee,
-        AppState.result_publicity: application.committee, AppState.authority_confirm: application.authority,
-    }.get(state)
+    relation = HANDLING_RELATION.get(state)
     if application.business_type == BusinessType.entrusted and state == AppState.in_review:
-        org = application.authority
+        relation = "authority"
+    # Only the one org named is read: each of the others would cost a query per row of a list.
+    org = getattr(application, relation) if relation else None
     return org.name if org is not None else ""

@@ -18,7 +18,7 @@ from app.models import (
 )
 from app.scope import clause_for
 from app.security import roles as r
-from app.services import dictionaries, excel_export
+from app.services import applicant_home, dictionaries, excel_export
 from app.services.excel_export import Column
 from app.services.audit import client_ip
 from app.services.workdays import local_today
@@ -118,7 +118,7 @@ def _query_of_request():
     if date_from and date_to and date_from > date_to:
         problems.append(_("The start date is after the end date; the dates were ignored."))
         date_from = date_to = None
-    query = select(Application).where(Application.user_id == g.user.id, clause_for(Application))
+    query = applicant_home.own(select(Application).where(Application.user_id == g.user.id, clause_for(Application)))
     if kind is not None:
         query = query.where(Application.business_type == kind)
     if state is not None:
@@ -191,12 +191,12 @@ class ApplicationView(BaseView):
     @has_access
     def tracking(self):
         """办理事项跟踪: the user's open applications and drafts, the returned ones first."""
-        rows = list(db.session.scalars(
+        rows = list(db.session.scalars(applicant_home.own(
             select(Application).where(Application.user_id == g.user.id, clause_for(Application),
                                       Application.state.not_in(FINAL_STATES))
             .order_by(case((Application.state == AppState.returned, 0), else_=1), Application.id.desc())
             .limit(TRACKING_LIMIT)
-        ))
+        )))
         today = local_today()
         for application in rows:
             due = application.correction_deadline if application.state == AppState.returned \

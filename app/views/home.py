@@ -24,10 +24,10 @@ EVALUATIONS = (BusinessType.evaluation, BusinessType.entrusted)
 def applicant_summary(user) -> dict:
     """当前职称, 当前评审职称 and its state (the latest evaluation), and the returned applications to handle."""
     current = db.session.scalar(select(BasicInfo.current_title).where(BasicInfo.user_id == user.id))
-    latest = db.session.scalar(
+    latest = db.session.scalar(applicant_home.own(
         select(Application).where(Application.user_id == user.id, Application.business_type.in_(EVALUATIONS))
         .order_by(Application.id.desc()).limit(1)
-    )
+    ))
     returned = db.session.scalar(
         select(func.count()).select_from(Application)
         .where(Application.user_id == user.id, Application.state == AppState.returned)

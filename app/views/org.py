@@ -5,6 +5,7 @@ from flask import abort, flash, g, redirect, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -63,10 +64,23 @@ COMMITTEE = [
 ]
 
 
+class OrgInterface(SQLAInterface):
+    """FAB's model access for orgs, with a committee's series and levels loaded as the org is fetched."""
+
+    def get(self, id, filters=None, select_columns=None, outer_default_load=False):
+        org = super().get(id, filters, select_columns=select_columns, outer_default_load=outer_default_load)
+        if org is not None:
+            # The edit form replaces these collections after it has written the other fields into the org;
+            # loading them only then would first flush the half-edited org (and fail on its own bad input).
+            db.session.scalars(select(Org).where(Org.id == org.id)
+                               .options(selectinload(Org.series), selectinload(Org.levels))).one()
+        return org
+
+
 class OrgViewMixin:
     """What both organisation views share: labels, formatters, the tree on the detail page."""
 
-    datamodel = SQLAInterface(Org, db.session)
+    datamodel = OrgInterface(Org, db.session)
     label_columns = ORG_LABELS
     formatters_columns = FORMATTERS
     list_columns = ["name", "kind", "parent", "region_code", "status"]

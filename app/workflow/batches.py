@@ -24,9 +24,11 @@ def validate(batch: ReviewBatch, scope: Scope, is_new: bool) -> None:
     if batch.meeting_date and batch.closes_on and batch.meeting_date < batch.closes_on:
         errors.add("meeting_date", _("The meeting is held after the application window closes."))
     if committee is not None:
-        if batch.series and batch.series not in {item.code for item in committee.series}:
+        with db.session.no_autoflush:  # the committee's series load now; the batch is not written before it is valid
+            series, levels = {item.code for item in committee.series}, {item.code for item in committee.levels}
+        if batch.series and batch.series not in series:
             errors.add("series", _("The committee does not evaluate this series."))
-        if batch.level and batch.level not in {item.code for item in committee.levels}:
+        if batch.level and batch.level not in levels:
             errors.add("level", _("The committee does not evaluate this level."))
     if not errors.errors and _overlapping(batch):
         errors.add("opens_on", _("Another batch of this committee for the same series and level overlaps this "

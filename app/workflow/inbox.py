@@ -19,7 +19,6 @@ from app.extensions import db
 from app.models import (
     AppState, Application, ApplicationEvent, ApplicationHandled, AppUser, BusinessType, Org, OrgKind, batch_attendee,
 )
-from app.models.org import without_committee_settings
 from app.scope.policy import clause_for
 from app.scope.resolve import Scope
 from app.security import roles as r
@@ -131,9 +130,8 @@ class Filters:
 
 def _row_loads(loader) -> tuple:
     """What a list row shows besides the application: its person and unit by `loader`, without the staff orgs of
-    the person or the committee settings of the unit, which those load by default and no list shows."""
-    return (loader(Application.user).options(lazyload(AppUser.orgs)),
-            without_committee_settings(loader(Application.unit)))
+    the person, which load by default and no list shows."""
+    return loader(Application.user).options(lazyload(AppUser.orgs)), loader(Application.unit)
 
 
 def todo_queries(user: AppUser, scope: Scope, filters: Filters = Filters(),

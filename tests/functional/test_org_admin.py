@@ -195,3 +195,53 @@ def test_committee_facts_are_checked(app, admin):
     with app.app_context():
         committee = f.org("广东省卫生高级职称评审委员会")
         assert committee.member_count == 25 and [s.code for s in committee.series] == ["GC"]
+
+
+def _committee_form(app, **fields):
+    """The edit form of the demo committee as it stands, with fields overridden."""
+    with app.app_context():
+        committee = f.org(f.COMMITTEE)
+        values = form(
+            name=committee.name, kind="committee", uscc=committee.uscc or "", parent=str(committee.parent_id),
+            region_code=committee.region_code or "", address=committee.address or "",
+            committee_full_name=committee.committee_full_name, member_count=str(committee.member_count),
+            filing_number=committee.filing_number, filing_valid_from=str(committee.filing_valid_from),
+            filing_valid_until=str(committee.filing_valid_until),
+            series=[str(item.id) for item in committee.series], levels=[str(item.id) for item in committee.levels],
+        )
+    values.update(fields)
+    return committee.id, values
+
+
+def _series_id(app, code):
+    with app.app_context():
+        from app.models import DictItem, DictType
+        return str(db.session.scalar(select(DictItem.id).join(DictType).where(
+            DictType.code == "title_series", DictItem.code == code)))
+
+
+def test_editing_a_committee_replaces_its_series_and_a_refused_edit_changes_nothing(app, admin):
+    with app.app_context():
+        taken = f.org(f.UNIT_A).uscc
+    committee_id, fields = _committee_form(app, uscc=taken, name="改名后的评审委员会",
+                                           series=[_series_id(app, "KJ")])
+    # A refused edit: the duplicate code is named and neither the new name nor the new series is written
+    # (replacing the series must not write the half-edited org first).
+    response = admin.post(f"/admin/orgs/edit/{committee_id}", fields)
+    assert response.status_code == 200
+    assert "该统一社会信用代码已被其他机构使用" in response.get_data(as_text=True)
+    with app.app_context():
+        committee = db.session.get(Org, committee_id)
+        assert committee.name == f.COMMITTEE and [s.code for s in committee.series] == ["GC"]
+    # An accepted edit replaces the series.
+    _, fields = _committee_form(app, series=[_series_id(app, "KJ"), _series_id(app, "GC")])
+    assert admin.post(f"/admin/orgs/edit/{committee_id}", fields).status_code == 302
+    with app.app_context():
+        assert sorted(s.code for s in db.session.get(Org, committee_id).series) == ["GC", "KJ"]
+    # Turning the committee into a unit clears its committee settings.
+    _, fields = _committee_form(app, kind="unit", uscc=VALID_USCC, committee_full_name="", member_count="",
+                                filing_number="", filing_valid_from="", filing_valid_until="")
+    assert admin.post(f"/admin/orgs/edit/{committee_id}", fields).status_code == 302
+    with app.app_context():
+        changed = db.session.get(Org, committee_id)
+        assert changed.kind.value == "unit" and changed.series == [] and changed.levels == []
