@@ -1,7 +1,7 @@
 """Throughput under a mixed load (run by hand): wrk on loopback against gunicorn, and the same SQL under pgbench.
 
     DATABASE_URL=postgresql+psycopg://zp:zp@127.0.0.1:55432/zp1m .venv/bin/python bench/load_bench.py \
-        [--workers 5] [--connections 16] [--seconds 30] [--users 12]
+        [--workers 5] [--connections 16] [--seconds 30] [--users 12] [--app-only]
 
 Starts gunicorn with WORKERS processes on the database, signs in a mix of users (applicants with applications,
 unit reviewers of busy units, their supervisors, the authority) and lets wrk (Debian's package) send them the
@@ -161,6 +161,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--users", type=int, default=12)
+    parser.add_argument("--app-only", action="store_true", help="skip the SQL-only run under pgbench")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -207,6 +208,8 @@ def main() -> None:
     busy = (after[3] - before[3]) * 1000 / served
     print(f"  CPU per request: app {app_cpu:.1f} ms, PostgreSQL {db_cpu:.1f} ms, machine {busy:.1f} ms "
           f"(of {os.cpu_count()} cores: {os.cpu_count() * 1000 / busy if busy else 0:.0f} requests/s at full use)")
+    if args.app_only:
+        return
     scripts = sql_mix(pairs)
     with tempfile.TemporaryDirectory() as folder:
         options = []

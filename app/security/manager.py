@@ -122,12 +122,12 @@ class ZhipingSecurityManager(SecurityManager):
         """A signed-in user's answer comes from their grants, worked out once per request: a page asks about every
         menu entry and button (thirty-odd questions), and FAB's own path through the user's roles costs more than
         the page's queries. API keys, tokens and anonymous visitors keep FAB's rules."""
-        grants = self._signed_in_grants()
+        grants = self.signed_in_grants()
         if grants is None:
             return super().has_access(permission_name, view_name)
         return (permission_name, view_name) in grants
 
-    def _signed_in_grants(self) -> frozenset[tuple[str, str]] | None:
+    def signed_in_grants(self) -> frozenset[tuple[str, str]] | None:
         """The (permission, view) pairs of the signed-in user's roles, or None when FAB's rules must answer."""
         if not has_request_context() or self.builtin_roles or getattr(g, "_api_key_user", False):
             return None

@@ -16,6 +16,7 @@ from app.views.login_log import LoginLogView
 from app.views.online_sessions import OnlineSessionView
 from app.views.messages import MailQueueView, MessageView
 from app.views.messages import install as install_message_badge
+from app.views.menu_cache import install as install_kept_menus
 from app.views.password import PasswordView
 from app.views.recovery import RecoveryView
 from app.views.registration import RegistrationView
@@ -187,6 +188,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     # 站内信: reached from the envelope in the navbar, which shows the unread count.
     appbuilder.add_view_no_menu(MessageView)
     install_message_badge(current_app)
+    install_kept_menus(current_app)
     appbuilder.add_view(
         ArticleAdminView, r.MENU_ARTICLES, label=_l("Portal articles"), icon="fa-newspaper-o",
         category=r.MENU_SYSTEM,
