@@ -75,9 +75,10 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
-    from app import sqlite_pragmas
+    from app import prepared_statements, sqlite_pragmas
 
     sqlite_pragmas.install(app)
+    prepared_statements.install(app)
     from flask_appbuilder import Model
 
     from app.models import append_only

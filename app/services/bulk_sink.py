@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import text
 
 from app.extensions import db
+from app.prepared_statements import note_write
 
 SQLITE_BATCH = 5000
 
@@ -19,6 +20,7 @@ class BulkSink:
 
     def __init__(self, written: dict[str, int] | None = None):
         self.connection = db.session.connection()
+        note_write(self.connection)  # COPY and executemany below bypass SQLAlchemy's execute
         self.postgresql = self.connection.dialect.name == "postgresql"
         self.written = {} if written is None else written  # rows per table, shared by the sinks of one run
 

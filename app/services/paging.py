@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, literal, select
 
 from app.extensions import db
+from app.prepared_statements import custom_plans
 
 
 @dataclass
@@ -46,6 +47,7 @@ def page_of(query: Select, page: int, size: int, *, count_query: Select | None =
 def capped_page_of(query: Select, page: int, size: int, *, cap: int, scalars: bool = True) -> Page:
     """Like `page_of`, but counting at most `cap` rows (a LIMIT inside the count), so a list over millions of rows
     costs what its first pages cost; pages past the cap are not offered."""
+    custom_plans()
     # Only a constant per row: the rows' own columns (a JSON form among them) would be read for nothing.
     matches = query.with_only_columns(literal(1), maintain_column_froms=True).order_by(None).limit(cap + 1)
     counted = db.session.scalar(select(func.count()).select_from(matches.subquery())) or 0
