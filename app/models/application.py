@@ -97,7 +97,8 @@ class Application(TimestampMixin, Model):
         Index("ix_application_state_unit", "state", "unit_id", "submitted_at"),
         Index("ix_application_state_committee", "state", "committee_id", "submitted_at"),
         Index("ix_application_type_state_series", "business_type", "state", "series"),
-        Index("ix_application_state_entered", "state", "state_entered_at"),
+        # 待办 is merged from one branch per state, each read in arrival order (inbox._todo_branches).
+        Index("ix_application_state_entered", "state", "state_entered_at", "id"),
         # The time-driven catch-up before every inbox (tick.due_clause): 公示 ends and correction deadlines passed.
         Index("ix_application_state_publicity", "state", "publicity_until"),
         Index("ix_application_state_deadline", "state", "correction_deadline"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import Select, func, literal, select, union_all
 
 from app.extensions import db
 from app.prepared_statements import custom_plans
@@ -59,3 +59,29 @@ def capped_page_of(query: Select, page: int, size: int, *, cap: int, scalars: bo
     result = db.session.execute(query.offset(offset).limit(max(min(size, count - offset), 0)))
     rows = list(result.scalars()) if scalars else [tuple(row) for row in result]
     return Page(rows=rows, count=count, page=page, size=size, capped=capped)
+
+
+def merged_page_of(branches: list[Select], page: int, size: int, *, cap: int) -> Page:
+    """Like `capped_page_of`, for a list made of disjoint branches that an index each serves in the list's order.
+
+    Each branch selects the list's sort keys, most significant first, and is ordered by them. A branch gives only
+    the rows up to the end of the page and the page is merged from those, where one query over all branches would
+    read every match to sort them. The page's rows are the key tuples.
+    """
+    if not branches:
+        return Page(rows=[], count=0, page=1, size=size)
+    custom_plans()
+    counts = [select(func.count()).select_from(
+        branch.with_only_columns(literal(1), maintain_column_froms=True).order_by(None).limit(cap + 1).subquery())
+        .scalar_subquery() for branch in branches]
+    counted = db.session.scalar(select(sum(counts[1:], counts[0]))) or 0
+    capped = counted > cap
+    count = min(counted, cap)
+    last = max((count + size - 1) // size, 1)
+    page = min(max(page or 1, 1), last)
+    offset = (page - 1) * size
+    wanted = max(min(size, count - offset), 0)  # no row past the cap
+    ends = [branch.limit(offset + wanted).subquery() for branch in branches]
+    merged = union_all(*[select(*end.c) for end in ends]).subquery()
+    rows = db.session.execute(select(*merged.c).order_by(*merged.c).offset(offset).limit(wanted))
+    return Page(rows=[tuple(row) for row in rows], count=count, page=page, size=size, capped=capped)

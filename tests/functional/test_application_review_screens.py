@@ -450,6 +450,11 @@ def test_inbox_query_agrees_with_engine_available_for_every_user_and_application
                      "unit_d_reviewer", "supervisor_2", "unit_and_office", "supervisor_and_authority", "person_b"]
         applications = list(db.session.scalars(select(Application).where(Application.id.in_(ids))))
         assert len(applications) > 100
+        # Arrivals interleaved across states, with ties: the paged 待办 merges one branch per state.
+        base = dt.datetime(2026, 3, 2, 9, 0)
+        for application in applications:
+            application.state_entered_at = base + dt.timedelta(minutes=application.id * 37 % 50)
+        db.session.commit()
         nonempty = 0
         for username in usernames:
             actor = user(username)
@@ -458,6 +463,16 @@ def test_inbox_query_agrees_with_engine_available_for_every_user_and_application
             expected = {a.id for a in applications
                         if any(t.actor != engine.Actor.applicant for t in engine.available(a, actor))}
             assert listed == expected, username
+            in_order = list(db.session.scalars(select(Application.id).where(inbox.todo_clause(actor, scope))
+                                               .order_by(Application.state_entered_at, Application.id)))
+            paged, page = [], 1
+            while True:
+                found = inbox.todo(actor, scope, page=page, size=7, with_meetings=False)
+                paged += [application.id for application in found.rows]
+                if page >= found.pages:
+                    break
+                page += 1
+            assert paged == in_order and found.count == len(in_order), username
             nonempty += bool(expected)
         assert nonempty >= 8  # the comparison covers every reviewing role, not only empty inboxes
 
