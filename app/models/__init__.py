@@ -18,6 +18,7 @@ from app.models.message import (
 )
 from app.models.objection import OBJECTION_STATUS_LABELS, Objection, ObjectionStatus
 from app.models.stats_snapshot import StatsSnapshot
+from app.models.grants_version import GrantsVersion
 from app.models.review_meeting import (
     VOTE_CHOICE_LABELS, MeetingRecusal, MeetingVote, ReviewBatch, VoteChoice, batch_attendee,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "MeetingVote",
     "ReviewBatch",
     "StatsSnapshot",
+    "GrantsVersion",
     "VoteChoice",
     "batch_attendee",
     "CERTIFICATE_STATUS_LABELS",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from app.extensions import db
 from app.models import Org, OrgKind, user_org
@@ -53,11 +53,7 @@ def resolve_scope(user) -> Scope:
     org_ids: set[int] = set()
     subtree_paths: set[str] = set()
     if any(name in ROLE_REACH for name in role_names):
-        member_orgs = db.session.execute(
-            select(Org.id, Org.kind, Org.path)
-            .join(user_org, user_org.c.org_id == Org.id)
-            .where(user_org.c.user_id == user.id)
-        ).all()
+        member_orgs = _member_orgs(user)
         for name in role_names:
             reach = ROLE_REACH.get(name)
             if reach is None:
@@ -76,6 +72,16 @@ def resolve_scope(user) -> Scope:
         subtree_paths=frozenset(subtree_paths),
         role_names=role_names,
     )
+
+
+def _member_orgs(user) -> list[tuple[int, OrgKind, str]]:
+    """(id, kind, path) of the user's orgs: from the user when they came loaded with it (every request's user
+    does, app/security/manager.load_user), else one query."""
+    if "orgs" not in inspect(user).unloaded:
+        return [(org.id, org.kind, org.path) for org in user.orgs]
+    return [tuple(row) for row in db.session.execute(
+        select(Org.id, Org.kind, Org.path).join(user_org, user_org.c.org_id == Org.id)
+        .where(user_org.c.user_id == user.id))]
 
 
 def request_user():

@@ -1,5 +1,5 @@
 """The project's security manager: its user model, login and views (FAB_NOTES 7–10)."""
-from flask import abort, g, has_request_context, request
+from flask import abort, current_app, g, has_request_context, request
 from flask_appbuilder.baseviews import expose
 from flask_login import current_user
 from flask_appbuilder.security.decorators import has_access
@@ -12,12 +12,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import csrf, db
-from app.models import AppUser, LoginChannel, SessionEndReason
+from app.models import AppUser, GrantsVersion, LoginChannel, Org, SessionEndReason, UserSession
+from app.models.grants_version import ROW_ID
 from app.security.roles import role_label
 from app.services import audit, login, passwords, sessions
 from app.views.account import StaffUserAdminView
 from app.views.auth import LoginApi, LoginView
 from app.views.password import RedirectingResetMyPasswordView
+
+
+GRANTS_VERSION_KEY = "zp_grants_version"
+GRANTS_VERSION = select(GrantsVersion.version).where(GrantsVersion.id == ROW_ID).scalar_subquery()
+MAX_KEPT_GRANTS = 256  # sets of roles kept per process; a province has a handful
 
 
 def _view_menu_name(name: str) -> str:
@@ -144,42 +150,75 @@ class ZhipingSecurityManager(SecurityManager):
         return g._user_grants[1]
 
     def exist_permission_on_roles(self, view_name: str, permission_name: str, role_ids) -> bool:
-        """FAB asks once per menu entry and button; answer from one query of the roles' grants per request."""
+        """FAB asks once per menu entry and button; answer from the roles' kept grants."""
         if not has_request_context():
             return super().exist_permission_on_roles(view_name, permission_name, role_ids)
-        key = tuple(sorted(role_ids))
-        memo = g.setdefault("_role_grants", {})
-        if key not in memo:
-            memo[key] = self._grants_of_roles(key)
-        return (permission_name, view_name) in memo[key]
+        return (permission_name, view_name) in self._grants_of_roles(tuple(sorted(role_ids)))
 
     def _grants_of_roles(self, role_ids: tuple[int, ...]) -> frozenset[tuple[str, str]]:
-        """Every (permission, view) pair granted to any of the roles."""
+        """Every (permission, view) pair granted to any of the roles: kept per process while the grants counter
+        read with the user this request (g) is the one they were read under, else read again."""
+        in_request = has_request_context()
+        if in_request:
+            asked = g.setdefault("_role_grants", {})  # this request's answers, with or without the counter
+            if role_ids in asked:
+                return asked[role_ids]
+        version = g.get(GRANTS_VERSION_KEY) if in_request else None
+        kept = current_app.extensions.setdefault("zp_grants", {})
+        hit = kept.get(role_ids)
+        if version is not None and hit is not None and hit[0] == version:
+            if in_request:
+                asked[role_ids] = hit[1]
+            return hit[1]
         query = (select(self.permission_model.name, self.viewmenu_model.name)
                  .select_from(self.permissionview_model)
                  .join(assoc_permissionview_role,
                        assoc_permissionview_role.c.permission_view_id == self.permissionview_model.id)
                  .join(self.permission_model).join(self.viewmenu_model)
                  .where(assoc_permissionview_role.c.role_id.in_(role_ids)))
-        return frozenset(tuple(row) for row in self.session.execute(query))
+        grants = frozenset(tuple(row) for row in self.session.execute(query))
+        if version is not None:
+            if len(kept) >= MAX_KEPT_GRANTS:
+                kept.clear()
+            kept[role_ids] = (version, grants)
+        if in_request:
+            asked[role_ids] = grants
+        return grants
 
     def load_user(self, pk):
-        """The user a session cookie names, only while its server-side session row is live (app/services/sessions)."""
+        """The user a session cookie names, only while its server-side session row is live (app/services/sessions).
+
+        Every request reads, in one statement: the user with their roles (the grants), groups and orgs (the scope),
+        the cookie's session row and the grants counter."""
         from app.session_policy import ENDED_KEY
 
         try:
             user_id = int(pk)
         except (TypeError, ValueError):
             return None
-        if has_request_context():
-            result = sessions.check(user_id)
+        in_request = has_request_context()
+        digest = sessions.cookie_digest() if in_request else None
+        if in_request and digest is None:
+            g.setdefault(ENDED_KEY, "invalid")
+            return None
+        query = (select(AppUser).where(AppUser.id == user_id)
+                 .options(joinedload(AppUser.roles), joinedload(AppUser.groups),
+                          joinedload(AppUser.orgs).lazyload(Org.parent)))
+        if in_request:
+            query = (query.add_columns(*sessions.COLUMNS, GRANTS_VERSION)
+                     .outerjoin(UserSession, UserSession.sid_hash == digest))
+        row = db.session.execute(query).unique().first()
+        if row is None:
+            return None
+        if in_request:
+            # The row's id, user_id, … are the session's (the user is the row's first item, whole).
+            result = sessions.judge(row if row.id is not None else None, user_id)
             if not result.live:
                 g.setdefault(ENDED_KEY, result.reason or "invalid")
                 return None
-        # Every request reads the user's roles (its grants), groups and orgs (its scope): one statement, not four.
-        user = db.session.scalars(select(AppUser).where(AppUser.id == user_id).options(
-            joinedload(AppUser.roles), joinedload(AppUser.groups), joinedload(AppUser.orgs))).unique().first()
-        return user if user is not None and user.is_active else None
+            setattr(g, GRANTS_VERSION_KEY, row[-1])
+        user = row[0]
+        return user if user.is_active else None
 
     def load_user_jwt(self, _jwt_header, jwt_data):
         """A bearer token (the JSON login's JWT) carries no session cookie: only the account must be active."""

@@ -64,18 +64,20 @@ class Check:
     reason: SessionEndReason | None = None
 
 
-def check(user_id: int) -> Check:
-    """Whether the cookie's session of `user_id` is live; ends it on the idle timeout, touches last_seen_at.
+# What `judge` reads of a session row; load_user fetches them with the user, in one statement.
+COLUMNS = (UserSession.id, UserSession.user_id, UserSession.last_seen_at, UserSession.ended_at,
+           UserSession.end_reason)
 
-    One indexed lookup per request; an UPDATE (committed) at most once a minute.
-    """
+
+def cookie_digest() -> str | None:
+    """The hash under which the request's cookie session id is stored, or None without one."""
     sid = session.get(SID_KEY)
-    if not sid or not isinstance(sid, str):
-        return Check(False)
-    row = db.session.execute(
-        select(UserSession.id, UserSession.user_id, UserSession.last_seen_at, UserSession.ended_at,
-               UserSession.end_reason).where(UserSession.sid_hash == _digest(sid))
-    ).first()
+    return _digest(sid) if sid and isinstance(sid, str) else None
+
+
+def judge(row, user_id: int) -> Check:
+    """The verdict on the cookie's session `row` (COLUMNS, or None when no row has its id) for `user_id`; ends it
+    on the idle timeout and touches last_seen_at (an UPDATE, committed, at most once a minute)."""
     if row is None or row.user_id != user_id:
         return Check(False)
     if row.ended_at is not None:
