@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, true
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.extensions import db
@@ -189,14 +189,56 @@ def todo(user: AppUser, scope: Scope, filters: Filters = Filters(), page: int = 
     return keys
 
 
+def _handled_where(user: AppUser, scope: Scope, filters: Filters) -> ColumnElement[bool]:
+    """What an application the user handled must be to stay in 已办: in scope now and matching the filters.
+
+    Handled rows are review actions, never on the user's own applications: the scope without them."""
+    return and_(Application.user_id != user.id, others_applications(scope), filters.clause())
+
+
 def _handled(user: AppUser, scope: Scope, filters: Filters) -> Select:
     """The (application id, the user's last review event id) pairs of 已办, newest action first."""
     return (
         select(ApplicationHandled.application_id, ApplicationHandled.event_id)
         .join(Application, Application.id == ApplicationHandled.application_id)
-        .where(ApplicationHandled.user_id == user.id, clause_for(Application, scope), filters.clause())
+        .where(ApplicationHandled.user_id == user.id, _handled_where(user, scope, filters))
         .order_by(ApplicationHandled.event_id.desc())
     )
+
+
+def _latest_handled(user: AppUser, count: int):
+    """The user's `count` latest handled rows, newest first, whatever their scope (a subquery)."""
+    return (select(ApplicationHandled.application_id, ApplicationHandled.event_id)
+            .where(ApplicationHandled.user_id == user.id)
+            .order_by(ApplicationHandled.event_id.desc()).limit(count).subquery())
+
+
+def _handled_keys(user: AppUser, scope: Scope, filters: Filters, page: int, size: int) -> Page:
+    """已办's page of (application id, event id) pairs, counted up to SEARCH_COUNT_CAP.
+
+    Nearly always every application a reviewer handled is still in their scope and no filter is set: then the
+    list is simply their latest handled rows, read in order from their index. One statement checks that on the
+    first cap + 1 of them; only when some fail is the list worked out over all the user's rows, where PostgreSQL,
+    unable to tell that handled applications lie in the handler's scope, joins and sorts every one.
+    """
+    latest = _latest_handled(user, SEARCH_COUNT_CAP + 1)
+    candidates, kept = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((_handled_where(user, scope, filters), 1), else_=0)), 0))
+        .select_from(latest).join(Application, Application.id == latest.c.application_id)).one()
+    if kept != candidates:
+        return capped_page_of(_handled(user, scope, filters), page, size, cap=SEARCH_COUNT_CAP, scalars=False)
+    count = min(kept, SEARCH_COUNT_CAP)
+    page = min(max(page or 1, 1), max((count + size - 1) // size, 1))
+    offset = (page - 1) * size
+    wanted = max(min(size, count - offset), 0)  # no row past the cap
+    window = _latest_handled(user, offset + wanted)
+    rows = db.session.execute(
+        select(window.c.application_id, window.c.event_id)
+        .join(Application, Application.id == window.c.application_id)
+        .where(_handled_where(user, scope, filters))  # checked again: a row may have arrived since
+        .order_by(window.c.event_id.desc()).offset(offset).limit(wanted))
+    return Page(rows=[tuple(row) for row in rows], count=count, page=page, size=size,
+                capped=kept > SEARCH_COUNT_CAP)
 
 
 def done_queries(user: AppUser, scope: Scope, filters: Filters = Filters()) -> tuple[Select, Select]:
@@ -212,10 +254,9 @@ def done(user: AppUser, scope: Scope, filters: Filters = Filters(), page: int = 
 
     Rows are (application, the user's last event on it); the user's own applicant steps do not count.
     """
-    # The page is chosen on the narrow id pairs, then only its rows are loaded: PostgreSQL cannot tell that a
-    # reviewer's handled applications lie in their own scope, expects a handful, and would otherwise join each of
-    # a busy reviewer's thousands of rows to its person, unit and event before sorting.
-    keys = capped_page_of(_handled(user, scope, filters), page, size, cap=SEARCH_COUNT_CAP, scalars=False)
+    # The page is chosen on the narrow id pairs, then only its rows are loaded: joined first, each of a busy
+    # reviewer's thousands of rows would meet its person, unit and event before the sort.
+    keys = _handled_keys(user, scope, filters, page, size)
     applications = {row.id: row for row in db.session.scalars(
         select(Application).where(Application.id.in_([key[0] for key in keys.rows]))
         .options(*_row_loads(joinedload)))}

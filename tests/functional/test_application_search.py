@@ -113,3 +113,44 @@ def test_export_and_a_bad_state(province, browser_factory):
     page = authority.get("/review/applications/search?state=nonsense")
     assert page.status_code == 200
     assert "查询条件无效" in page.get_data(as_text=True)
+
+
+def _done_pages(user, scope, filters=inbox.Filters(), size=7) -> tuple[list[int], int]:
+    """Every page of 已办, walked: the application ids in order, and the count the pages gave."""
+    listed, page = [], 1
+    while True:
+        found = inbox.done(user, scope, filters, page=page, size=size)
+        listed += [application.id for application, _event in found.rows]
+        if page >= found.pages:
+            return listed, found.count
+        page += 1
+
+
+def test_done_lists_exactly_what_is_handled_and_in_scope_now(province):
+    app, _unit = province
+    with app.app_context():
+        busiest = db.session.scalar(
+            select(ApplicationEvent.actor_id).where(ApplicationEvent.actor_role == "UnitReviewer")
+            .group_by(ApplicationEvent.actor_id).order_by(func.count().desc()).limit(1))
+        reviewer = db.session.get(AppUser, busiest)
+        scope = resolve_scope(reviewer)
+
+        def expected(filters=inbox.Filters()) -> list[int]:
+            return [pair[0] for pair in db.session.execute(inbox._handled(reviewer, scope, filters))]
+
+        everything = expected()
+        assert len(everything) > 14
+        assert _done_pages(reviewer, scope) == (everything, len(everything))
+        # A filter, and applications of the reviewer's that left their scope (moved to another unit): the list
+        # keeps only what is in scope now and matches, in the same order.
+        kind = db.session.get(Application, everything[0]).business_type
+        filtered = expected(inbox.Filters(business_type=kind))
+        assert 0 < len(filtered) < len(everything)
+        assert _done_pages(reviewer, scope, inbox.Filters(business_type=kind)) == (filtered, len(filtered))
+        elsewhere = db.session.scalar(select(Org.id).where(Org.kind == "unit", Org.id.not_in(scope.org_ids)))
+        for application_id in (everything[1], everything[5]):
+            db.session.get(Application, application_id).unit_id = elsewhere
+        db.session.commit()
+        remaining = [pk for pk in everything if pk not in (everything[1], everything[5])]
+        assert expected() == remaining
+        assert _done_pages(reviewer, scope) == (remaining, len(remaining))
