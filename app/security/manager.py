@@ -15,7 +15,7 @@ from app.extensions import csrf, db
 from app.models import AppUser, GrantsVersion, LoginChannel, Org, SessionEndReason, UserSession
 from app.models.grants_version import ROW_ID
 from app.security.roles import role_label
-from app.services import audit, login, passwords, sessions
+from app.services import audit, login, notifications, passwords, sessions
 from app.views.account import StaffUserAdminView
 from app.views.auth import LoginApi, LoginView
 from app.views.password import RedirectingResetMyPasswordView
@@ -189,7 +189,7 @@ class ZhipingSecurityManager(SecurityManager):
         """The user a session cookie names, only while its server-side session row is live (app/services/sessions).
 
         Every request reads, in one statement: the user with their roles (the grants), groups and orgs (the scope),
-        the cookie's session row and the grants counter."""
+        the cookie's session row, their unread messages (the navbar's badge) and the grants counter."""
         from app.session_policy import ENDED_KEY
 
         try:
@@ -205,7 +205,7 @@ class ZhipingSecurityManager(SecurityManager):
                  .options(joinedload(AppUser.roles), joinedload(AppUser.groups),
                           joinedload(AppUser.orgs).lazyload(Org.parent)))
         if in_request:
-            query = (query.add_columns(*sessions.COLUMNS, GRANTS_VERSION)
+            query = (query.add_columns(*sessions.COLUMNS, notifications.unread_of(AppUser.id), GRANTS_VERSION)
                      .outerjoin(UserSession, UserSession.sid_hash == digest))
         row = db.session.execute(query).unique().first()
         if row is None:
@@ -217,6 +217,7 @@ class ZhipingSecurityManager(SecurityManager):
                 g.setdefault(ENDED_KEY, result.reason or "invalid")
                 return None
             setattr(g, GRANTS_VERSION_KEY, row[-1])
+            notifications.note_unread(user_id, row[-2])
         user = row[0]
         return user if user.is_active else None
 

@@ -68,8 +68,19 @@ def open_applications(user_id: int) -> list[Application]:
         .order_by(Application.id.desc()).limit(OPEN_LIMIT))))
 
 
-def returned_applications(user_id: int) -> list[Application]:
-    """退回修改 applications waiting for the applicant, the nearest deadline first."""
+def _nearest_deadline_first(application: Application) -> tuple:
+    deadline = application.correction_deadline
+    return (deadline is None, deadline.toordinal() if deadline else 0, application.id)
+
+
+def returned_applications(user_id: int, open_ones: list[Application] | None = None) -> list[Application]:
+    """退回修改 applications waiting for the applicant, the nearest deadline first.
+
+    Taken from the applicant's open applications when those are all there (fewer than OPEN_LIMIT): a returned
+    application is an open one."""
+    if open_ones is not None and len(open_ones) < OPEN_LIMIT:
+        return sorted((application for application in open_ones if application.state == AppState.returned),
+                      key=_nearest_deadline_first)
     return list(db.session.scalars(own(
         select(Application).where(Application.user_id == user_id, Application.state == AppState.returned)
         .order_by(Application.correction_deadline.is_(None), Application.correction_deadline, Application.id)

@@ -14,10 +14,10 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ScalarSelect, Select, func, select, update
 
 from app.extensions import db
 from app.models import AppUser, MailStatus, Message, MessageKind, OutboundMail
@@ -102,6 +102,7 @@ def notify(users: Select | Iterable, subject, body, link: str | None = None,
     ]
     db.session.add_all(messages)
     db.session.flush()
+    _forget_unread()
     addresses = dict(recipients)
     mail_subject, mail_body = _mail_text(subject_text, body_text, link)
     db.session.add_all([
@@ -133,13 +134,34 @@ def _mail_text(subject: str, body: str, link: str | None) -> tuple[str, str]:
 
 # ----- reading messages -----
 
+def unread_of(user_id) -> ScalarSelect:
+    """How many unread messages the user has, as a subquery (`user_id` a value or a column)."""
+    return (select(func.count()).select_from(Message)
+            .where(Message.recipient_id == user_id, Message.read_at.is_(None)).scalar_subquery())
+
+
 def unread_count(user_id: int | None) -> int:
     """How many unread messages the user has (one indexed COUNT)."""
     if not user_id:
         return 0
-    return db.session.scalar(
-        select(func.count()).select_from(Message).where(Message.recipient_id == user_id, Message.read_at.is_(None))
-    ) or 0
+    return db.session.scalar(select(unread_of(user_id))) or 0
+
+
+def note_unread(user_id: int, count: int) -> None:
+    """Keep the request's user's unread count, read with the user (app/security/manager.load_user), for the badge."""
+    g.zp_unread = (user_id, count)
+
+
+def noted_unread(user_id: int) -> int | None:
+    """The unread count kept for `user_id` this request, or None."""
+    kept = g.get("zp_unread") if has_request_context() else None
+    return kept[1] if kept is not None and kept[0] == user_id else None
+
+
+def _forget_unread() -> None:
+    """Reading or receiving messages changes the count: the badge counts again."""
+    if has_request_context():
+        g.pop("zp_unread", None)
 
 
 def latest(user_id: int, limit: int = 5) -> list[Message]:
@@ -177,6 +199,7 @@ def mark_read(user_id: int, message_id: int) -> Message | None:
         .values(read_at=utcnow()).execution_options(synchronize_session=False)
     )
     db.session.commit()
+    _forget_unread()
     return own_message(user_id, message_id)
 
 
@@ -187,6 +210,7 @@ def mark_all_read(user_id: int) -> int:
         .values(read_at=utcnow()).execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
+    _forget_unread()
     return changed
 
 

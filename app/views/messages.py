@@ -13,17 +13,20 @@ from app.services import notifications
 
 
 def unread_badge() -> int | None:
-    """The signed-in user's unread count for the navbar (one indexed COUNT per page); None when anonymous."""
+    """The signed-in user's unread count for the navbar (read with the user, else one indexed COUNT); None when
+    anonymous."""
     user = g.get("user")
     if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "is_anonymous", True):
         return None
-    if "_zp_unread" not in g:
+    count = notifications.noted_unread(user.id)
+    if count is None:
         try:
-            g._zp_unread = notifications.unread_count(user.id)
+            count = notifications.unread_count(user.id)
         except SQLAlchemyError:
             # An error page after a failed transaction: no badge rather than a second error.
-            g._zp_unread = None
-    return g._zp_unread
+            return None
+        notifications.note_unread(user.id, count)
+    return count
 
 
 def install(app: Flask) -> None:
@@ -46,7 +49,7 @@ class MessageView(BaseView):
         page = notifications.messages_page(g.user.id, unread_only, request.args.get("page", 1, type=int) or 1)
         return self.render_template(
             "messages/index.html", title=_("Messages"), page=page, unread_only=unread_only,
-            unread=notifications.unread_count(g.user.id), filters={"filter": "unread"} if unread_only else {},
+            unread=unread_badge() or 0, filters={"filter": "unread"} if unread_only else {},
         )
 
     @expose("/<int:message_id>")

@@ -99,9 +99,40 @@ def test_the_home_needs_the_same_queries_for_one_or_many_applications(app, brows
     with app.app_context():
         for _ in range(12):
             _draft()
-    assert count_queries() == one
+    # Past OPEN_LIMIT open applications the returned ones need a query of their own; then no more, however many.
+    many = count_queries()
+    assert many == one + 1
+    with app.app_context():
+        for _ in range(20):
+            _draft()
+    assert count_queries() == many
 
 
 def test_staff_keep_their_home_without_the_applicant_facts(app, browser_factory):
     page = text_of(browser_factory(app, "demo_unit").get("/"))
     assert "zp-home-open" not in page and "zp-home-ce" not in page and "demo_unit" in page
+
+
+def test_the_returned_applications_taken_from_the_open_ones_are_those_of_the_query(app):
+    import datetime as dt
+
+    from app.services import applicant_home
+
+    with app.app_context():
+        applicant = user("demo_applicant")
+        ids = []
+        for kind, deadline in ((BusinessType.evaluation, dt.date(2026, 12, 9)),
+                               (BusinessType.recognition, dt.date(2026, 12, 2)),
+                               (BusinessType.reissue, None)):
+            application = Application(business_type=kind, user_id=applicant.id, series="GC", title="GC_4",
+                                      form={}, state="returned", correction_deadline=deadline)
+            db.session.add(application)
+            db.session.flush()
+            ids.append(application.id)
+        db.session.commit()
+        _draft()
+        open_ones = applicant_home.open_applications(applicant.id)
+        assert len(open_ones) < applicant_home.OPEN_LIMIT
+        from_open = applicant_home.returned_applications(applicant.id, open_ones)
+        assert [a.id for a in from_open] == [a.id for a in applicant_home.returned_applications(applicant.id)]
+        assert [a.id for a in from_open] == [ids[1], ids[0], ids[2]]  # nearest deadline first, none last

@@ -31,7 +31,7 @@ def badge(page: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def test_the_navbar_shows_the_unread_count_with_one_count_query(app, browser_factory):
+def test_the_navbar_shows_the_unread_count_read_with_the_user(app, browser_factory):
     with app.app_context():
         expected = unread("demo_applicant") + 1
         send("demo_applicant", "测试消息")
@@ -49,7 +49,8 @@ def test_the_navbar_shows_the_unread_count_with_one_count_query(app, browser_fac
         finally:
             event.remove(db.engine, "before_cursor_execute", keep)
     assert badge(page) == expected and "站内信" in page
-    assert len(statements) == 1 and "count(" in statements[0].lower()
+    # No statement of its own: the count comes in the statement that loads the signed-in user.
+    assert len(statements) == 1 and "count(" in statements[0].lower() and "FROM ab_user" in statements[0]
     # The 首页's 站内信 panel shares the navbar's count: one COUNT and the five newest.
     statements.clear()
     with app.app_context():
@@ -60,10 +61,25 @@ def test_the_navbar_shows_the_unread_count_with_one_count_query(app, browser_fac
             event.remove(db.engine, "before_cursor_execute", keep)
     assert badge(home) == expected and f"{expected} 条未读" in home
     assert len(statements) == 2 and sum("count(" in statement.lower() for statement in statements) == 1
+    assert browser.get("/messages/").get_data(as_text=True).count(f"{expected} 条未读") >= 1
     assert browser.post("/messages/read-all").status_code == 302
     assert badge(browser.get("/").get_data(as_text=True)) is None
     with app.app_context():
         assert unread("demo_applicant") == 0
+
+
+def test_a_message_read_or_received_during_a_request_is_counted_again(app):
+    with app.app_context():
+        user = f.user("demo_applicant")
+        with app.test_request_context("/"):
+            notifications.note_unread(user.id, 0)
+            assert notifications.noted_unread(user.id) == 0
+            assert notifications.noted_unread(user.id + 1) is None  # another user's count is never theirs
+            message_id = send("demo_applicant", "请求中收到")
+            assert notifications.noted_unread(user.id) is None
+            notifications.note_unread(user.id, 1)
+            notifications.mark_read(user.id, message_id)
+            assert notifications.noted_unread(user.id) is None
 
 
 def test_anonymous_pages_have_no_envelope(app, browser_factory):
