@@ -1,7 +1,7 @@
 """Throughput under a mixed load (run by hand): wrk on loopback against gunicorn, and the same SQL under pgbench.
 
     DATABASE_URL=postgresql+psycopg://zp:zp@127.0.0.1:55432/zp1m .venv/bin/python bench/load_bench.py \
-        [--workers 5] [--connections 16] [--seconds 30] [--users 12] [--app-only]
+        [--workers 3] [--connections 6] [--seconds 30] [--users 12] [--app-only]
 
 Starts gunicorn with WORKERS processes on the database, signs in a mix of users (applicants with applications,
 unit reviewers of busy units, their supervisors, the authority) and lets wrk (Debian's package) send them the
@@ -157,8 +157,8 @@ def sql_mix(pairs: list[tuple[str, str]]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=5)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=6)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--users", type=int, default=12)
     parser.add_argument("--app-only", action="store_true", help="skip the SQL-only run under pgbench")
