@@ -147,7 +147,7 @@ CE_CERTIFICATE_NUMBER_PATTERN = env_str("CE_CERTIFICATE_NUMBER_PATTERN", "粤继
 # Dashboard figures (app/workflow/stats_cache.py): one taking at least this many milliseconds to compute is kept and
 # shown with "数据截至" until the tick computes it again, every STATS_REFRESH_MINUTES; kept figures nobody looked at
 # for STATS_KEEP_DAYS are dropped. "off" computes every figure on every view.
-STATS_KEEP_AFTER_MS = None if env_str("STATS_KEEP_AFTER_MS") == "off" else env_int("STATS_KEEP_AFTER_MS", 50)
+STATS_KEEP_AFTER_MS = None if env_str("STATS_KEEP_AFTER_MS") == "off" else env_int("STATS_KEEP_AFTER_MS", 20)
 STATS_REFRESH_MINUTES = env_int("STATS_REFRESH_MINUTES", 30)
 STATS_KEEP_DAYS = env_int("STATS_KEEP_DAYS", 7)
 
