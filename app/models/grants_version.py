@@ -20,5 +20,5 @@ class GrantsVersion(Model):
 
     __tablename__ = "grants_version"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

@@ -25,7 +25,7 @@ POSTGRES_FUNCTION = (
 def upgrade():
     op.create_table(
         'grants_version',
-        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),  # one row, id 1: no sequence
         sa.Column('version', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
